@@ -1,0 +1,65 @@
+import {
+  GetSecretValueCommand,
+  type GetSecretValueCommandOutput,
+  type SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
+import { Redacted } from "../redacted.ts";
+
+/** Input of {@link SecretsManagerApi.getSecretValue}. */
+export interface GetSecretValueInput {
+  /** Name or ARN. */
+  secretId: string;
+  versionId: string | undefined;
+  versionStage: string | undefined;
+}
+
+/** One version of a secret; the bytes are SecretString as UTF-8 or SecretBinary as is. */
+export interface SecretValue {
+  arn: string;
+  name: string;
+  versionId: string;
+  bytes: Redacted<Uint8Array>;
+}
+
+/** The Secrets Manager calls the provider makes (port; the adapter below uses SDK v3). */
+export interface SecretsManagerApi {
+  getSecretValue(
+    input: GetSecretValueInput,
+    options: { signal: AbortSignal },
+  ): Promise<SecretValue>;
+}
+
+/** Adapts an SDK `SecretsManagerClient` (already bound to a region and credentials). */
+export function createSecretsManagerApi(client: SecretsManagerClient): SecretsManagerApi {
+  return {
+    async getSecretValue(input, { signal }) {
+      const output = await client.send(
+        new GetSecretValueCommand({
+          SecretId: input.secretId,
+          VersionId: input.versionId,
+          VersionStage: input.versionStage,
+        }),
+        { abortSignal: signal },
+      );
+      return toSecretValue(output, input.secretId);
+    },
+  };
+}
+
+const encoder = new TextEncoder();
+
+function toSecretValue(output: GetSecretValueCommandOutput, secretId: string): SecretValue {
+  let bytes: Uint8Array;
+  if (output.SecretString !== undefined) bytes = encoder.encode(output.SecretString);
+  else if (output.SecretBinary !== undefined) bytes = output.SecretBinary;
+  else
+    throw new Error(
+      `GetSecretValue returned neither SecretString nor SecretBinary for "${secretId}"`,
+    );
+  return {
+    arn: output.ARN ?? secretId,
+    name: output.Name ?? secretId,
+    versionId: output.VersionId ?? "",
+    bytes: new Redacted(bytes),
+  };
+}

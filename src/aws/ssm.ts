@@ -1,0 +1,58 @@
+import { GetParametersCommand, type Parameter, type SSMClient } from "@aws-sdk/client-ssm";
+import { Redacted } from "../redacted.ts";
+
+/** One parameter returned by GetParameters. */
+export interface SsmParameterValue {
+  /** Name as AWS returns it (a name, or the ARN when the request used one). */
+  name: string;
+  /** `:3` or `:label` when the request used a selector. */
+  selector: string | undefined;
+  arn: string;
+  /** Version number as decimal text. */
+  version: string;
+  /** `String`, `StringList` or `SecureString`. */
+  type: string;
+  bytes: Redacted<Uint8Array>;
+}
+
+/** The answer of one GetParameters call. */
+export interface GetParametersResult {
+  parameters: SsmParameterValue[];
+  /** Requested names (with selector) that do not exist, exactly as requested. */
+  invalidParameters: string[];
+}
+
+/** The SSM Parameter Store calls the provider makes (port). */
+export interface SsmApi {
+  /** At most 10 names (with optional `:version` / `:label` selector); always decrypted. */
+  getParameters(names: string[], options: { signal: AbortSignal }): Promise<GetParametersResult>;
+}
+
+/** Adapts an SDK `SSMClient` (already bound to a region and credentials). */
+export function createSsmApi(client: SSMClient): SsmApi {
+  return {
+    async getParameters(names, { signal }) {
+      const output = await client.send(
+        new GetParametersCommand({ Names: names, WithDecryption: true }),
+        { abortSignal: signal },
+      );
+      return {
+        parameters: (output.Parameters ?? []).map(toParameterValue),
+        invalidParameters: output.InvalidParameters ?? [],
+      };
+    },
+  };
+}
+
+const encoder = new TextEncoder();
+
+function toParameterValue(parameter: Parameter): SsmParameterValue {
+  return {
+    name: parameter.Name ?? "",
+    selector: parameter.Selector || undefined,
+    arn: parameter.ARN ?? "",
+    version: String(parameter.Version ?? ""),
+    type: parameter.Type ?? "String",
+    bytes: new Redacted(encoder.encode(parameter.Value ?? "")),
+  };
+}

@@ -1,0 +1,168 @@
+import { type LogFormat, type LogLevel, logLevels } from "./log.ts";
+import { parseDuration } from "./parse-duration.ts";
+
+interface FlagSpec<T> {
+  /** Default shown in `--help` (the empty string means "not set"). */
+  defaultText: string;
+  help: string;
+  isBoolean?: boolean;
+  /** Parses the flag's text; returns the value or an error message. */
+  parse(text: string): { value: T } | { error: string };
+}
+
+const stringFlag = (defaultText: string, help: string): FlagSpec<string> => ({
+  defaultText,
+  help,
+  parse: (text) => ({ value: text }),
+});
+
+const booleanFlag = (defaultText: string, help: string): FlagSpec<boolean> => ({
+  defaultText,
+  help,
+  isBoolean: true,
+  parse: (text) => {
+    // Same spellings as Go's strconv.ParseBool, which upstream's flag package accepts.
+    if (["1", "t", "T", "true", "TRUE", "True"].includes(text)) return { value: true };
+    if (["0", "f", "F", "false", "FALSE", "False"].includes(text)) return { value: false };
+    return { error: `must be true or false, got "${text}"` };
+  },
+});
+
+const integerFlag = (defaultText: string, help: string, minimum: number): FlagSpec<number> => ({
+  defaultText,
+  help,
+  parse: (text) => {
+    const value = /^-?\d+$/.test(text) ? Number(text) : Number.NaN;
+    if (!Number.isSafeInteger(value)) return { error: `must be an integer, got "${text}"` };
+    if (value < minimum) return { error: `must be at least ${minimum}, got ${value}` };
+    return { value };
+  },
+});
+
+const choiceFlag = <T extends string>(
+  defaultText: T,
+  help: string,
+  choices: readonly T[],
+): FlagSpec<T> => ({
+  defaultText,
+  help,
+  parse: (text) =>
+    (choices as readonly string[]).includes(text)
+      ? { value: text as T }
+      : { error: `must be one of ${choices.join(", ")}, got "${text}"` },
+});
+
+const durationFlag = (defaultText: string, help: string): FlagSpec<number> => ({
+  defaultText,
+  help,
+  parse: (text) => {
+    const ms = parseDuration(text);
+    return ms === undefined
+      ? { error: `must be a duration such as 250ms, 2s or 1m30s, got "${text}"` }
+      : { value: ms };
+  },
+});
+
+/** Every daemon flag with its default and help text (SPEC §1). */
+export const flagSpecs = {
+  "provider-volume": stringFlag(
+    "/var/run/secrets-store-csi-providers",
+    "directory of the provider socket aws.sock",
+  ),
+  "driver-writes-secrets": booleanFlag(
+    "true",
+    "return files to the driver (true) or write them into the target path (false)",
+  ),
+  qps: integerFlag("5", "client-side rate limit of Kubernetes API calls per second", 1),
+  burst: integerFlag("10", "burst of Kubernetes API calls above --qps", 1),
+  "eks-addon-version": stringFlag("", "version to report in the AWS user agent app id"),
+  "kube-api-url": stringFlag(
+    "https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT",
+    "base URL of the Kubernetes API server",
+  ),
+  "kube-token-file": stringFlag(
+    "/var/run/secrets/kubernetes.io/serviceaccount/token",
+    "bearer token of the provider's service account (re-read when it changes)",
+  ),
+  "kube-ca-file": stringFlag(
+    "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt",
+    "CA bundle of the Kubernetes API server",
+  ),
+  "mount-timeout": durationFlag(
+    "100s",
+    "upper bound of one Mount; a shorter gRPC deadline (minus 2s) wins",
+  ),
+  "log-level": choiceFlag<LogLevel>("info", "debug, info, warn or error", logLevels),
+  "log-format": choiceFlag<LogFormat>("json", "json (one object per line) or text", [
+    "json",
+    "text",
+  ]),
+} satisfies Record<string, FlagSpec<unknown>>;
+
+type FlagSpecs = typeof flagSpecs;
+export type FlagName = keyof FlagSpecs;
+/** Parsed flag values; absent flags are `undefined` so config can tell "not given" from a default. */
+export type Flags = {
+  [K in FlagName]?: FlagSpecs[K] extends FlagSpec<infer T> ? T : never;
+};
+
+/** The outcome of {@link parseArgs}. */
+export type ParsedArgs =
+  | { ok: true; command: "run"; flags: Flags }
+  | { ok: true; command: "help" | "version" }
+  | { ok: false; message: string };
+
+/**
+ * Parses the command line (without the executable): `--flag=value`, `--flag value`, bare boolean
+ * `--flag`, plus `--help` and `--version`. Never throws; a bad flag yields one
+ * message naming it.
+ */
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const flags: Record<string, unknown> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    if (arg === "--help" || arg === "-h") return { ok: true, command: "help" };
+    if (arg === "--version") return { ok: true, command: "version" };
+    const match = /^--?([a-z0-9-]+)(?:=(.*))?$/s.exec(arg);
+    if (!match) return { ok: false, message: `unexpected argument "${arg}" (see --help)` };
+    const name = match[1] ?? "";
+    if (!Object.hasOwn(flagSpecs, name)) {
+      return { ok: false, message: `unknown flag --${name} (see --help)` };
+    }
+    const spec: FlagSpec<unknown> = flagSpecs[name as FlagName];
+    let text = match[2];
+    if (text === undefined) {
+      const next = argv[i + 1];
+      if (spec.isBoolean && (next === undefined || "error" in spec.parse(next))) {
+        // A bare boolean; the next argument is only its value when it reads as a boolean.
+        text = "true";
+      } else if (next === undefined) {
+        return { ok: false, message: `flag --${name} needs a value` };
+      } else {
+        text = next;
+        i++;
+      }
+    }
+    const parsed = spec.parse(text);
+    if ("error" in parsed)
+      return { ok: false, message: `invalid value for --${name}: ${parsed.error}` };
+    flags[name] = parsed.value;
+  }
+  return { ok: true, command: "run", flags: flags as Flags };
+}
+
+/** The `--help` text: usage and every flag with its default. */
+export function usageText(): string {
+  const lines = [
+    "Usage:",
+    "  secrets-store-csi-driver-provider-aws [flags]          run the provider daemon",
+    "  secrets-store-csi-driver-provider-aws --version | --help",
+    "",
+    "Flags:",
+  ];
+  for (const [name, spec] of Object.entries(flagSpecs) as [string, FlagSpec<unknown>][]) {
+    const shown = spec.defaultText === "" ? '""' : spec.defaultText;
+    lines.push(`  --${name}`, `        ${spec.help} (default ${shown})`);
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,53 @@
+import { parseArgs, usageText } from "./cli.ts";
+import { loadConfig } from "./config.ts";
+import { createLogger } from "./log.ts";
+import { startProvider } from "./provider.ts";
+import { version } from "./version.ts";
+
+// Composition root: argv + env -> Config -> provider -> signals. Exit codes: 2 for bad flags,
+// 1 for a fatal start-up problem, 0 after a clean shutdown.
+const args = parseArgs(process.argv.slice(2));
+if (!args.ok) {
+  process.stderr.write(`secrets-store-csi-driver-provider-aws: ${args.message}\n`);
+  process.exit(2);
+}
+if (args.command === "help") {
+  process.stdout.write(usageText());
+  process.exit(0);
+}
+if (args.command === "version") {
+  process.stdout.write(`${version}\n`);
+  process.exit(0);
+}
+
+const config = loadConfig(args.flags, process.env);
+const log = createLogger({ level: config.logLevel, format: config.logFormat });
+process.on("unhandledRejection", (reason) =>
+  log.error("Unhandled promise rejection", { error: reason }),
+);
+process.on("uncaughtException", (error) => log.error("Uncaught exception", { error }));
+
+try {
+  const provider = await startProvider(config, log);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("Shutting down", { signal });
+    provider.stop().then(
+      () => {
+        log.info("Stopped");
+        process.exit(0);
+      },
+      (error: unknown) => {
+        log.error("Shutdown failed", { error });
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+} catch (error) {
+  process.stderr.write(`secrets-store-csi-driver-provider-aws: ${(error as Error).message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,105 @@
+import type { AwsApis } from "../aws/aws-apis.ts";
+import type { Config } from "../config.ts";
+import { Code, ProviderError } from "../errors.ts";
+import type { KubeApi } from "../kube/kube-api.ts";
+import type { Logger } from "../log.ts";
+import { fetchSecrets } from "./fetch-secrets.ts";
+import { type MountRequestFields, readRequest } from "./read-request.ts";
+import { readSpc } from "./read-spc.ts";
+import { type RenderedMount, renderFiles } from "./render-files.ts";
+import { resolveIdentity } from "./resolve-identity.ts";
+import { resolveRegions } from "./resolve-regions.ts";
+
+/** The driver rejects answers above its 4 MiB receive limit (SPEC §2). */
+export const maxResponseBytes = 4 * 1024 * 1024;
+/** Above this a synced Kubernetes Secret cannot hold the files: worth a warning. */
+const warnResponseBytes = 1024 * 1024;
+
+/** Per-request context: the deadline/cancel signal and a logger bound to the request. */
+export interface MountContext {
+  signal: AbortSignal;
+  log: Logger;
+}
+
+/** Dependencies of the mount pipeline, injected by `main.ts` (real) or tests (fakes). */
+export interface MountDeps {
+  config: Config;
+  kube: KubeApi;
+  aws: AwsApis;
+}
+
+/** What a successful Mount answers; `server/` turns it into a `MountResponse`. */
+export type MountResult = RenderedMount;
+
+/**
+ * Creates the Mount handler. It runs the stages in pipeline order: request → SPC → regions →
+ * identity → fetch → files → answer. Every stage either returns typed output or throws
+ * `ProviderError`; nothing is fetched before the whole SPC validated.
+ */
+export function createMountHandler(deps: MountDeps) {
+  return async (request: MountRequestFields, context: MountContext): Promise<MountResult> => {
+    const params = readRequest(request);
+    const spc = readSpc(params.attributes, {
+      defaultMode: params.defaultMode,
+      awsRegion: deps.config.awsRegion,
+    });
+    for (const warning of spc.warnings) {
+      context.log.warn("SecretProviderClass has a questionable field", {
+        where: warning.where,
+        problem: warning.message,
+      });
+    }
+    const regions = resolveRegions(spc.parameters, deps.config.awsRegion);
+    const identity = await resolveIdentity(params, regions.primary, {
+      kube: deps.kube,
+      aws: deps.aws,
+      signal: context.signal,
+    });
+    const fetched = await fetchSecrets(spc.descriptors, {
+      primary: {
+        region: regions.primary,
+        apis: deps.aws.forRegion(regions.primary, identity.credentials),
+      },
+      failover:
+        regions.failover === undefined
+          ? undefined
+          : {
+              region: regions.failover,
+              apis: deps.aws.forRegion(regions.failover, identity.credentials),
+            },
+      failoverStrategy: "parallel",
+      roleArn: identity.roleArn,
+      secretProviderClass: params.secretProviderClass,
+      signal: context.signal,
+    });
+    const rendered = renderFiles(fetched);
+    checkResponseSize(rendered, context.log);
+    return rendered;
+  };
+}
+
+/** A Mount handler as returned by {@link createMountHandler}. */
+export type MountHandler = ReturnType<typeof createMountHandler>;
+
+/**
+ * @throws ProviderError RESOURCE_EXHAUSTED when the answer would not fit the driver's 4 MiB limit
+ */
+function checkResponseSize(rendered: RenderedMount, log: Logger): void {
+  // Path, mode and framing cost a few bytes per file besides the contents.
+  let bytes = 0;
+  for (const file of rendered.files)
+    bytes += file.contents.reveal().byteLength + 2 * file.path.length + 16;
+  if (bytes > maxResponseBytes) {
+    throw new ProviderError(
+      Code.ResourceExhausted,
+      `The mounted files add up to ${bytes} bytes, more than the driver's limit of ${maxResponseBytes} bytes: ` +
+        "split the objects over several SecretProviderClasses",
+      { reason: "ResponseTooLarge" },
+    );
+  }
+  if (bytes > warnResponseBytes) {
+    log.warn("Mount response is larger than 1 MiB; a synced Kubernetes Secret cannot hold it", {
+      bytes,
+    });
+  }
+}
