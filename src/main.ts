@@ -11,12 +11,8 @@ if (!args.ok) {
   process.stderr.write(`secrets-store-csi-driver-provider-aws: ${args.message}\n`);
   process.exit(2);
 }
-if (args.command === "help") {
-  process.stdout.write(usageText());
-  process.exit(0);
-}
-if (args.command === "version") {
-  process.stdout.write(`${version}\n`);
+if (args.command !== "run") {
+  process.stdout.write(args.command === "help" ? usageText() : `${version}\n`);
   process.exit(0);
 }
 

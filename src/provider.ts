@@ -28,7 +28,7 @@ export async function startProvider(config: Config, log: Logger): Promise<Provid
     caFile: config.kube.caFile,
     qps: config.kube.qps,
     burst: config.kube.burst,
-    userAgent: `${config.aws.userAgentAppId}`,
+    version: config.version,
   });
   const handleMount = createMountHandler({ config, kube, aws: createAwsApis(config.aws) });
   const server: GrpcServer = await startGrpcServer({

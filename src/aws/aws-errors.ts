@@ -29,9 +29,12 @@ const notFound = new Set([
   "ParameterNotFound",
   "ParameterVersionNotFound",
 ]);
+// The SDK names STS errors with an `Exception` suffix that the wire code lacks; accept both.
 const unauthenticated = new Set([
   "InvalidIdentityToken",
+  "InvalidIdentityTokenException",
   "IDPRejectedClaim",
+  "IDPRejectedClaimException",
   "ExpiredTokenException",
   "ExpiredToken",
   "InvalidClientTokenId",
@@ -53,6 +56,7 @@ const invalidArgument = new Set([
   "InvalidKeyId",
   "InvalidParameterValue",
   "MalformedPolicyDocument",
+  "MalformedPolicyDocumentException",
 ]);
 
 /**
@@ -73,7 +77,7 @@ export function classifyAwsError(error: unknown): AwsFailure {
   if (throttling.has(name)) return failure(Code.Internal, true);
   if (permissionDenied.has(name)) return failure(Code.PermissionDenied, false);
   if (notFound.has(name)) return failure(Code.NotFound, false);
-  if (name === "IDPCommunicationError") return failure(Code.Internal, true);
+  if (name.startsWith("IDPCommunicationError")) return failure(Code.Internal, true);
   if (unauthenticated.has(name)) return failure(Code.Unauthenticated, false);
   if (invalidArgument.has(name)) return failure(Code.InvalidArgument, false);
   if (fault === "server" || (status !== undefined && status >= 500)) {

@@ -9,6 +9,7 @@ import { readSpc } from "./read-spc.ts";
 import { type RenderedMount, renderFiles } from "./render-files.ts";
 import { resolveIdentity } from "./resolve-identity.ts";
 import { resolveRegions } from "./resolve-regions.ts";
+import { writeFiles } from "./write-files.ts";
 
 /** The driver rejects answers above its 4 MiB receive limit (SPEC §2). */
 export const maxResponseBytes = 4 * 1024 * 1024;
@@ -33,7 +34,7 @@ export type MountResult = RenderedMount;
 
 /**
  * Creates the Mount handler. It runs the stages in pipeline order: request → SPC → regions →
- * identity → fetch → files → answer. Every stage either returns typed output or throws
+ * identity → fetch → files → write or answer. Every stage either returns typed output or throws
  * `ProviderError`; nothing is fetched before the whole SPC validated.
  */
 export function createMountHandler(deps: MountDeps) {
@@ -73,7 +74,8 @@ export function createMountHandler(deps: MountDeps) {
       signal: context.signal,
     });
     const rendered = renderFiles(fetched);
-    checkResponseSize(rendered, context.log);
+    if (deps.config.driverWritesSecrets) checkResponseSize(rendered, context.log);
+    else writeFiles(params.targetPath, rendered.files);
     return rendered;
   };
 }

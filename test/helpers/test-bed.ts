@@ -1,0 +1,215 @@
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { Subprocess } from "bun";
+import { parseArgs } from "../../src/cli.ts";
+import { loadConfig } from "../../src/config.ts";
+import { createLogger } from "../../src/log.ts";
+import { type Provider, startProvider } from "../../src/provider.ts";
+import { createFakeAws, type FakeAws } from "../fakes/fake-aws.ts";
+import { createFakeKube, type FakeKube } from "../fakes/fake-kube.ts";
+import {
+  buildMountRequest,
+  createDriverClient,
+  type DriverClient,
+  type MountRequestInit,
+  type TestPod,
+} from "./driver-client.ts";
+
+/** Where the provider under test runs. */
+export type ProviderMode =
+  /** `startProvider()` in this process: fast, logs captured through the logger. */
+  | "in-process"
+  /** `bun src/main.ts` as a child process. */
+  | "source"
+  /** The compiled `dist/` binary as a child process. */
+  | "binary";
+
+/** Options of {@link startTestBed}. */
+export interface TestBedOptions {
+  /** @default "in-process" */
+  mode?: ProviderMode;
+  /** Extra provider flags (`--driver-writes-secrets=false`, …). */
+  flags?: string[];
+  /** Extra provider environment (AWS_REGION, credential variables for negative tests, …). */
+  env?: Record<string, string>;
+}
+
+/** A workload: a pod, its ServiceAccount (annotated with a role) and a web-identity token. */
+export interface Workload {
+  pod: TestPod;
+  roleArn: string;
+  token: string;
+  tokens: Record<string, string>;
+}
+
+/** Fake AWS + fake Kubernetes + a provider on a temp socket + a driver-like client. */
+export interface TestBed extends AsyncDisposable {
+  aws: FakeAws;
+  kube: FakeKube;
+  dir: string;
+  socketPath: string;
+  client: DriverClient;
+  /** Everything the provider logged (stdout and stderr for child processes). */
+  output(): string;
+  /** Seeds a ServiceAccount with a role (unless `roleArn: null`) and a trusted token. */
+  workload(options?: {
+    namespace?: string;
+    serviceAccount?: string;
+    roleArn?: string | null;
+    pod?: string;
+  }): Workload;
+  /** Builds a driver-style request for `workload` and mounts it. */
+  mount(
+    workload: Workload,
+    init: Omit<MountRequestInit, "pod" | "tokens"> & {
+      tokens?: Record<string, string> | undefined;
+    },
+    options?: { deadlineMs?: number },
+  ): ReturnType<DriverClient["mount"]>;
+  stop(): Promise<void>;
+}
+
+/** Path of the compiled binary that `make build` produces. */
+export const binaryPath = resolve(
+  import.meta.dir,
+  "../../dist/secrets-store-csi-driver-provider-aws",
+);
+const bunPath = process.execPath;
+
+let counter = 0;
+
+/**
+ * Starts the whole test bed. Everything listens on 127.0.0.1 or a unix socket in a fresh temp dir;
+ * `stop()` (or `await using`) ends every process and removes the dir.
+ */
+export async function startTestBed(options: TestBedOptions = {}): Promise<TestBed> {
+  const mode = options.mode ?? "in-process";
+  const dir = mkdtempSync(join(tmpdir(), "aws-provider-test-"));
+  const aws = createFakeAws();
+  const kube = await createFakeKube();
+  const { tokenFile, caFile } = kube.writeClientFiles(dir);
+  const socketPath = join(dir, "aws.sock");
+  const flags = [
+    `--provider-volume=${dir}`,
+    `--kube-api-url=${kube.url}`,
+    `--kube-token-file=${tokenFile}`,
+    `--kube-ca-file=${caFile}`,
+    "--log-level=debug",
+    ...(options.flags ?? []),
+  ];
+  const env: Record<string, string> = {
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
+    AWS_ENDPOINT_URL_SSM: aws.url,
+    AWS_ENDPOINT_URL_STS: aws.url,
+    AWS_MAX_ATTEMPTS: "2",
+    ...options.env,
+  };
+
+  let output = "";
+  let provider: Provider | undefined;
+  let child: Subprocess | undefined;
+  if (mode === "in-process") {
+    const parsed = parseArgs(flags);
+    if (!parsed.ok || parsed.command !== "run")
+      throw new Error(`bad test flags: ${JSON.stringify(parsed)}`);
+    const config = loadConfig(parsed.flags, env);
+    const log = createLogger({ level: config.logLevel, write: (line) => (output += line) });
+    provider = await startProvider(config, log);
+  } else {
+    const command =
+      mode === "binary"
+        ? [binaryPath, ...flags]
+        : [bunPath, resolve(import.meta.dir, "../../src/main.ts"), ...flags];
+    child = Bun.spawn(command, {
+      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", ...env },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const collect = async (stream: ReadableStream<Uint8Array>) => {
+      const decoder = new TextDecoder();
+      for await (const chunk of stream) output += decoder.decode(chunk, { stream: true });
+    };
+    void collect(child.stdout as ReadableStream<Uint8Array>);
+    void collect(child.stderr as ReadableStream<Uint8Array>);
+    await waitFor(() => existsSync(socketPath) || child?.exitCode !== null, 10_000);
+    if (!existsSync(socketPath))
+      throw new Error(`provider did not start (exit ${child.exitCode}):\n${output}`);
+  }
+
+  const client = createDriverClient(socketPath);
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    client.close();
+    if (provider) await provider.stop(1000);
+    if (child) {
+      child.kill("SIGTERM");
+      await child.exited;
+    }
+    await aws.close();
+    await kube.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  return {
+    aws,
+    kube,
+    dir,
+    socketPath,
+    client,
+    output: () => output,
+    workload(workloadOptions = {}) {
+      const namespace = workloadOptions.namespace ?? "default";
+      const serviceAccount = workloadOptions.serviceAccount ?? "app";
+      const roleArn =
+        workloadOptions.roleArn === undefined
+          ? `arn:aws:iam::${aws.accountId}:role/${namespace}-${serviceAccount}`
+          : workloadOptions.roleArn;
+      kube.putServiceAccount(
+        namespace,
+        serviceAccount,
+        roleArn ? { "eks.amazonaws.com/role-arn": roleArn } : {},
+      );
+      counter += 1;
+      const token = `eyJhbGciOiJSUzI1NiJ9.test-${namespace}-${serviceAccount}-${counter}-${crypto.randomUUID()}.sig`;
+      aws.trustWebIdentity(token, roleArn ? { roleArns: [roleArn] } : {});
+      return {
+        pod: {
+          name: workloadOptions.pod ?? `${serviceAccount}-pod`,
+          namespace,
+          serviceAccountName: serviceAccount,
+        },
+        roleArn: roleArn ?? "",
+        token,
+        tokens: { "sts.amazonaws.com": token },
+      };
+    },
+    mount(workload, init, mountOptions) {
+      return client.mount(
+        buildMountRequest({ tokens: workload.tokens, ...init, pod: workload.pod }),
+        mountOptions,
+      );
+    },
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}
+
+/** Polls `condition` every 10 ms until it holds or `timeoutMs` passes. */
+export async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < until) await Bun.sleep(10);
+}
+
+/** Decodes response file contents for assertions. */
+export function filesOf(response: {
+  files: { path: string; mode: number; contents: Uint8Array }[];
+}) {
+  return response.files.map((f) => ({
+    path: f.path,
+    mode: f.mode,
+    text: new TextDecoder().decode(f.contents),
+  }));
+}
