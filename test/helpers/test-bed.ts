@@ -197,10 +197,18 @@ export async function startTestBed(options: TestBedOptions = {}): Promise<TestBe
   };
 }
 
-/** Polls `condition` every 10 ms until it holds or `timeoutMs` passes. */
-export async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+/** Polls `condition` every 10 ms (running `poll` first each time) until it holds or `timeoutMs` passes. */
+export async function waitFor(
+  condition: () => boolean,
+  timeoutMs: number,
+  poll?: () => Promise<void>,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
-  while (!condition() && Date.now() < until) await Bun.sleep(10);
+  for (;;) {
+    if (poll) await poll();
+    if (condition() || Date.now() >= until) return;
+    await Bun.sleep(10);
+  }
 }
 
 /** Decodes response file contents for assertions. */

@@ -4,8 +4,8 @@ import { filesOf, startTestBed, type TestBed, type Workload } from "../helpers/t
 const region = "us-east-1";
 let bed: TestBed;
 let workload: Workload;
-let arns: Record<string, string>;
-let versions: Record<string, string>;
+let arns: { db: string; api: string; cert: string };
+let versions: { db: string; apiOld: string; api: string; cert: string };
 
 beforeAll(async () => {
   bed = await startTestBed();
@@ -56,11 +56,11 @@ const mixedObjects = () => `
     - path: '"pass-word"'
       objectAlias: db-pass
       filePermission: "0400"
-- objectName: "${arns["api"]}"
+- objectName: "${arns.api}"
   objectAlias: api-key
 - objectName: "prod/api-key"
   objectType: secretsmanager
-  objectVersion: "${versions["apiOld"]}"
+  objectVersion: "${versions.apiOld}"
   objectAlias: api-key-old
 - objectName: "prod/api-key"
   objectType: secretsmanager
@@ -109,13 +109,13 @@ describe("Mount of a mixed SecretProviderClass", () => {
     ]);
     expect(Array.from(response.files[6]?.contents ?? [])).toEqual([0, 1, 2, 254, 255]);
     expect(response.objectVersion.map((v) => [v.id, v.version])).toEqual([
-      ["prod_db", versions["db"]],
-      ["db-user", versions["db"]],
-      ["db-pass", versions["db"]],
-      ["api-key", versions["api"]],
-      ["api-key-old", versions["apiOld"]],
-      ["api-key-previous", versions["apiOld"]],
-      ["prod_cert", versions["cert"]],
+      ["prod_db", versions.db],
+      ["db-user", versions.db],
+      ["db-pass", versions.db],
+      ["api-key", versions.api],
+      ["api-key-old", versions.apiOld],
+      ["api-key-previous", versions.apiOld],
+      ["prod_cert", versions.cert],
       ["_app_flags", "1"],
       ["hosts", "1"],
       ["password-v1", "1"],
@@ -143,9 +143,9 @@ describe("Mount of a mixed SecretProviderClass", () => {
 
   test("an ARN without alias keeps its name, with / translated", async () => {
     const response = await bed.mount(workload, {
-      parameters: { region, objects: `- objectName: "${arns["cert"]}"` },
+      parameters: { region, objects: `- objectName: "${arns.cert}"` },
     });
-    expect(response.files[0]?.path).toBe(arns["cert"]?.replaceAll("/", "_"));
+    expect(response.files[0]?.path).toBe(arns.cert.replaceAll("/", "_"));
   });
 
   test.each([
