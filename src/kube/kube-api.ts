@@ -1,16 +1,16 @@
 import { readFileSync } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
 import { Code, ProviderError } from "../errors.ts";
-import { Redacted } from "../redacted.ts";
 import { version as buildVersion, runtimeName } from "../version.ts";
 import {
   type KubeErrorContext,
   type KubeResource,
   KubeResponseError,
-  KubeTokenFileError,
   toKubeError,
   toKubeStatusError,
 } from "./kube-errors.ts";
+import { parseNode, parsePod, parseServiceAccount } from "./parse-kube-objects.ts";
+import { createTokenBucket, systemClock, type TokenBucketClock } from "./token-bucket.ts";
+import { createTokenSource } from "./token-source.ts";
 
 /** The parts of a ServiceAccount the provider reads. */
 export interface ServiceAccount {
@@ -67,13 +67,8 @@ export interface KubeRequestEvent {
 /** The `fetch` the adapter calls; Bun's global `fetch` fits. */
 export type KubeFetch = (url: string, init: BunFetchRequestInit) => Promise<Response>;
 
-/** Time source of the rate limiter, replaceable in tests. */
-export interface KubeClock {
-  /** Milliseconds on a monotonic clock. */
-  now(): number;
-  /** Resolves after `ms`, or rejects with `signal.reason` when the signal aborts first. */
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
-}
+/** Time source of the rate limiter and of request durations, replaceable in tests. */
+export type KubeClock = TokenBucketClock;
 
 /** Options of {@link createKubeApi}. */
 export interface KubeApiOptions {
@@ -125,7 +120,7 @@ export interface KubeApiOptions {
 export function createKubeApi(options: KubeApiOptions): KubeApi {
   const settings = toSettings(options);
   const { apiUrl, tokenFile, timeoutMs, clock, onRequest } = settings;
-  const limiter = createRateLimiter(settings.qps, settings.burst, clock);
+  const limiter = createTokenBucket({ qps: settings.qps, burst: settings.burst, clock });
   const tokens = createTokenSource(tokenFile);
   const fetchFn = options.fetch ?? globalThis.fetch;
   const userAgent = `${runtimeName}/${options.version ?? buildVersion}`;
@@ -185,11 +180,11 @@ export function createKubeApi(options: KubeApiOptions): KubeApi {
 
   return {
     getServiceAccount: (namespace, name, { signal }) =>
-      get({ resource: "serviceaccounts", namespace, name }, toServiceAccount, signal),
+      get({ resource: "serviceaccounts", namespace, name }, parseServiceAccount, signal),
     getPod: (namespace, name, { signal }) =>
-      get({ resource: "pods", namespace, name }, toPod, signal),
+      get({ resource: "pods", namespace, name }, parsePod, signal),
     getNode: (name, { signal }) =>
-      get({ resource: "nodes", namespace: undefined, name }, toNode, signal),
+      get({ resource: "nodes", namespace: undefined, name }, parseNode, signal),
   };
 }
 
@@ -247,79 +242,10 @@ function toSettings(options: KubeApiOptions): Settings {
     qps,
     burst,
     timeoutMs,
-    clock: options.clock ?? realClock,
+    clock: options.clock ?? systemClock,
     onRequest: options.onRequest,
   };
 }
-
-/**
- * Token bucket holding up to `burst` tokens, refilled at `qps` per second. A request that finds no
- * token reserves the next one and sleeps until it is due, so waiting requests keep their order.
- */
-function createRateLimiter(qps: number, burst: number, clock: KubeClock) {
-  let tokens = burst;
-  let updatedAt = clock.now();
-  return {
-    async take(signal: AbortSignal): Promise<void> {
-      signal.throwIfAborted();
-      const now = clock.now();
-      tokens = Math.min(burst, tokens + ((now - updatedAt) * qps) / 1000);
-      updatedAt = now;
-      tokens -= 1;
-      if (tokens >= 0) return;
-      try {
-        await clock.sleep((-tokens * 1000) / qps, signal);
-      } catch (error) {
-        // A cancelled request gives its reservation back to the ones still waiting.
-        tokens += 1;
-        throw error;
-      }
-    },
-  };
-}
-
-/**
- * Reads the bearer token, again whenever the file's identity changes. `stat` follows symlinks, so
- * kubelet's swap of the `..data` symlink shows up as a new inode and mtime.
- */
-function createTokenSource(path: string) {
-  let cached: { key: string; token: Redacted<string> } | undefined;
-  return {
-    async read(isForced: boolean): Promise<Redacted<string>> {
-      try {
-        const info = await stat(path);
-        const key = `${info.ino}:${info.size}:${info.mtimeMs}`;
-        if (!isForced && cached?.key === key) return cached.token;
-        const token = (await readFile(path, "utf8")).trim();
-        if (token === "") throw new Error("the file is empty");
-        cached = { key, token: new Redacted(token) };
-        return cached.token;
-      } catch (error) {
-        throw new KubeTokenFileError(
-          `cannot read the provider's service account token from "${path}": ${errorMessage(error)}; ` +
-            "check --kube-token-file and the token mount of the provider's pod",
-          { cause: error },
-        );
-      }
-    },
-  };
-}
-
-const realClock: KubeClock = {
-  now: () => performance.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      };
-      const timer = setTimeout(() => {
-        signal.removeEventListener("abort", onAbort);
-        resolve();
-      }, ms);
-      signal.addEventListener("abort", onAbort, { once: true });
-    }),
-};
 
 /**
  * URL-encodes one path segment.
@@ -347,92 +273,4 @@ function parseJson(body: string): unknown {
   } catch {
     throw new KubeResponseError("the body is not JSON");
   }
-}
-
-function toServiceAccount(body: unknown): ServiceAccount {
-  const metadata = readMetadata(body, "ServiceAccount");
-  return {
-    name: readString(metadata, "name", "metadata"),
-    namespace: readString(metadata, "namespace", "metadata"),
-    annotations: readStringMap(metadata, "annotations", "metadata"),
-  };
-}
-
-function toPod(body: unknown): Pod {
-  const metadata = readMetadata(body, "Pod");
-  const spec = readObject(body, "spec", "");
-  const nodeName = readOptionalString(spec, "nodeName", "spec");
-  return {
-    name: readString(metadata, "name", "metadata"),
-    namespace: readString(metadata, "namespace", "metadata"),
-    nodeName: nodeName === "" ? undefined : nodeName,
-    // The API server defaults it to "default" on admission; older objects may lack it.
-    serviceAccountName: readOptionalString(spec, "serviceAccountName", "spec") || "default",
-  };
-}
-
-function toNode(body: unknown): Node {
-  const metadata = readMetadata(body, "Node");
-  return {
-    name: readString(metadata, "name", "metadata"),
-    labels: readStringMap(metadata, "labels", "metadata"),
-  };
-}
-
-function readMetadata(body: unknown, kind: string): Record<string, unknown> {
-  if (!isRecord(body)) throw new KubeResponseError(`expected a ${kind} object`);
-  if (body["kind"] !== kind) {
-    throw new KubeResponseError(`expected kind "${kind}", got ${JSON.stringify(body["kind"])}`);
-  }
-  return readObject(body, "metadata", "");
-}
-
-function readObject(parent: unknown, key: string, at: string): Record<string, unknown> {
-  const value = isRecord(parent) ? parent[key] : undefined;
-  if (!isRecord(value)) throw new KubeResponseError(`${join(at, key)} is not an object`);
-  return value;
-}
-
-function readString(parent: Record<string, unknown>, key: string, at: string): string {
-  const value = parent[key];
-  if (typeof value !== "string") throw new KubeResponseError(`${join(at, key)} is not a string`);
-  return value;
-}
-
-function readOptionalString(
-  parent: Record<string, unknown>,
-  key: string,
-  at: string,
-): string | undefined {
-  const value = parent[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "string") throw new KubeResponseError(`${join(at, key)} is not a string`);
-  return value;
-}
-
-function readStringMap(
-  parent: Record<string, unknown>,
-  key: string,
-  at: string,
-): Record<string, string> {
-  const value = parent[key];
-  if (value === undefined || value === null) return {};
-  if (!isRecord(value)) throw new KubeResponseError(`${join(at, key)} is not an object`);
-  const entries: [string, string][] = [];
-  for (const [name, entry] of Object.entries(value)) {
-    if (typeof entry !== "string") {
-      throw new KubeResponseError(`${join(at, key)}["${name}"] is not a string`);
-    }
-    entries.push([name, entry]);
-  }
-  // fromEntries defines own properties, so a "__proto__" key stays a plain entry.
-  return Object.fromEntries(entries);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-function join(at: string, key: string): string {
-  return at === "" ? key : `${at}.${key}`;
 }
