@@ -90,6 +90,12 @@ export interface FakeAws extends AsyncDisposable {
   /** Removes latency, queued failures and hangs. */
   resetFaults(): void;
 
+  /**
+   * Every secret the fake holds or handed out: secret strings, parameter values, trusted
+   * web-identity tokens, issued secret keys and session tokens. Tests scan logs for them.
+   */
+  sensitiveValues(): string[];
+
   /** Stops the server and drops open connections; idempotent. */
   close(): Promise<void>;
 }
@@ -162,6 +168,11 @@ export function createFakeAws(options: FakeAwsOptions = {}): FakeAws {
     },
     hang: (filter) => state.faults.hang(filter),
     resetFaults: () => state.faults.reset(),
+    sensitiveValues: () => [
+      ...identity.sensitiveValues(),
+      ...state.secretsManager.secretStrings(),
+      ...state.ssm.values(),
+    ],
     close,
     [Symbol.asyncDispose]: close,
   };

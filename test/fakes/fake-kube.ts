@@ -51,6 +51,8 @@ export interface FakeKube extends AsyncDisposable {
   writeClientFiles(dir: string, token?: string): { tokenFile: string; caFile: string };
   /** Replaces the accepted tokens, e.g. to simulate rotation: the old token now gets 401. */
   setValidTokens(tokens: readonly string[]): void;
+  /** Every token ever valid (for leak scans of the provider's output). */
+  sensitiveValues(): string[];
   putServiceAccount(namespace: string, name: string, annotations?: Record<string, string>): void;
   putPod(
     namespace: string,
@@ -118,6 +120,7 @@ export async function createFakeKube(options: FakeKubeOptions = {}): Promise<Fak
   const user =
     options.user ?? "system:serviceaccount:kube-system:secrets-store-csi-driver-provider-aws";
   let validTokens = [...(options.validTokens ?? ["fake-kube-token"])];
+  const everValid = new Set(validTokens);
   const objects = new Map<string, object>();
   const forbidden = new Set<KubeResource>();
   const failures: number[] = [];
@@ -192,8 +195,10 @@ export async function createFakeKube(options: FakeKubeOptions = {}): Promise<Fak
       writeFileSync(caFile, tls.caPem);
       return { tokenFile, caFile };
     },
+    sensitiveValues: () => [...everValid],
     setValidTokens(tokens) {
       validTokens = [...tokens];
+      for (const token of tokens) everValid.add(token);
     },
     putServiceAccount(namespace, name, annotations = {}) {
       put("serviceaccounts", namespace, name, {

@@ -148,9 +148,14 @@ export async function startTestBed(options: TestBedOptions = {}): Promise<TestBe
       child.kill("SIGTERM");
       await child.exited;
     }
+    const sensitive = [...aws.sensitiveValues(), ...kube.sensitiveValues()];
     await aws.close();
     await kube.close();
     rmSync(dir, { recursive: true, force: true });
+    // Every test bed ends with a leak scan, so the whole test run is covered (SPEC §8).
+    const leaked = findLeaks(output, sensitive);
+    if (leaked.length > 0)
+      throw new Error(`the provider logged secret material: ${leaked.join(", ")}`);
   };
 
   return {
@@ -209,6 +214,16 @@ export async function waitFor(
     if (condition() || Date.now() >= until) return;
     await Bun.sleep(10);
   }
+}
+
+/**
+ * Sensitive strings (≥ 6 characters, to avoid matching common words) that occur in `output`,
+ * described without repeating them.
+ */
+export function findLeaks(output: string, sensitive: readonly string[]): string[] {
+  return sensitive
+    .filter((value) => value.length >= 6 && output.includes(value))
+    .map((value) => `${value.length}-character value starting "${value.slice(0, 3)}…"`);
 }
 
 /** Decodes response file contents for assertions. */

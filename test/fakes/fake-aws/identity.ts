@@ -77,6 +77,14 @@ export class IdentityStore {
   ) {}
 
   /** Mints credentials for a role session and accepts them from now on. */
+  /** Every trusted web-identity token and issued secret key / session token. */
+  sensitiveValues(): string[] {
+    return [
+      ...this.#tokens.keys(),
+      ...[...this.#credentials.values()].flatMap((c) => [c.secretAccessKey, c.sessionToken]),
+    ];
+  }
+
   issue(roleArn: string, sessionName: string, durationSeconds?: number): FakeCredentials {
     const seconds = durationSeconds ?? this.defaultDurationSeconds;
     const credentials: FakeCredentials = {

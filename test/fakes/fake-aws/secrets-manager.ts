@@ -42,6 +42,19 @@ export class SecretsManagerStore {
 
   constructor(readonly identity: IdentityStore) {}
 
+  /** Every SecretString stored, in any region (for leak scans of the provider's output). */
+  secretStrings(): string[] {
+    const out: string[] = [];
+    for (const secrets of this.#regions.values()) {
+      for (const secret of secrets.values()) {
+        for (const version of secret.versions.values()) {
+          if (version.secretString !== undefined) out.push(version.secretString);
+        }
+      }
+    }
+    return out;
+  }
+
   #region(region: string): Map<string, StoredSecret> {
     let secrets = this.#regions.get(region);
     if (!secrets) {

@@ -41,6 +41,13 @@ export class SsmStore {
 
   constructor(readonly identity: IdentityStore) {}
 
+  /** Every parameter value stored, in any region (for leak scans of the provider's output). */
+  values(): string[] {
+    return [...this.#regions.values()].flatMap((parameters) =>
+      [...parameters.values()].flatMap((parameter) => parameter.versions.map((v) => v.value)),
+    );
+  }
+
   #arn(region: string, name: string): string {
     return `arn:aws:ssm:${region}:${this.identity.accountId}:parameter/${name.replace(/^\//, "")}`;
   }

@@ -1,0 +1,173 @@
+import { Code, ProviderError } from "../errors.ts";
+import type { KubeApi, Node, Pod, ServiceAccount } from "./kube-api.ts";
+
+/** One ServiceAccount or Node lookup of {@link createCachedKubeApi}, for metrics. */
+export interface KubeCacheEvent {
+  cache: "serviceaccount" | "node";
+  /**
+   * True when the object came from the cache. A lookup that joins an identical call already in
+   * flight is a miss.
+   */
+  hit: boolean;
+}
+
+/** Options of {@link createCachedKubeApi}. */
+export interface CachedKubeApiOptions {
+  /**
+   * How long a ServiceAccount may be served from the cache, counted from the start of the call
+   * that read it. `0` turns that cache off; identical concurrent calls are still shared.
+   * @default 30_000, the most SPEC §5.3 allows
+   */
+  serviceAccountTtlMs?: number | undefined;
+  /**
+   * Milliseconds on a monotonic clock.
+   * @default performance.now()
+   */
+  now?: (() => number) | undefined;
+  /** Called on every ServiceAccount and Node lookup; must not throw. */
+  onCache?: ((event: KubeCacheEvent) => void) | undefined;
+}
+
+const maxServiceAccountTtlMs = 30_000;
+
+/**
+ * Wraps a {@link KubeApi} with the Kubernetes caches of SPEC §5.3:
+ * - ServiceAccounts per namespace and name for `serviceAccountTtlMs`, since their role annotation
+ *   may change;
+ * - Nodes until the process ends, since the region labels of a node never change;
+ * - Pods never, since a new pod may reuse a name on another node.
+ *
+ * Identical calls in flight at the same time share one call to `inner`, which runs with its own
+ * signal: a caller whose signal aborts gets `signal.reason` at once while the others keep waiting,
+ * and the shared call is aborted only when every caller has gone. Failures are never cached.
+ * Returned objects are frozen because callers share them.
+ * @throws ProviderError INTERNAL when `serviceAccountTtlMs` is not between 0 and 30000
+ */
+export function createCachedKubeApi(inner: KubeApi, options: CachedKubeApiOptions = {}): KubeApi {
+  const ttlMs = options.serviceAccountTtlMs ?? maxServiceAccountTtlMs;
+  if (!(ttlMs >= 0 && ttlMs <= maxServiceAccountTtlMs)) {
+    throw new ProviderError(
+      Code.Internal,
+      `Kubernetes service account cache TTL must be between 0 and ${maxServiceAccountTtlMs} ms, got ${ttlMs}`,
+      { reason: "InvalidKubeConfig" },
+    );
+  }
+  const now = options.now ?? (() => performance.now());
+  const onCache = options.onCache;
+  const serviceAccounts = new Map<string, { value: ServiceAccount; readAt: number }>();
+  const nodes = new Map<string, Node>();
+  const serviceAccountCalls = createCoalescer<ServiceAccount>();
+  const podCalls = createCoalescer<Pod>();
+  const nodeCalls = createCoalescer<Node>();
+
+  const isFresh = (readAt: number) => now() - readAt < ttlMs;
+  const dropExpired = () => {
+    // Map order is roughly read order, so the sweep can stop at the first fresh entry.
+    for (const [key, entry] of serviceAccounts) {
+      if (isFresh(entry.readAt)) return;
+      serviceAccounts.delete(key);
+    }
+  };
+
+  return {
+    getServiceAccount(namespace, name, { signal }) {
+      if (signal.aborted) return Promise.reject(signal.reason);
+      const key = JSON.stringify([namespace, name]);
+      const cached = serviceAccounts.get(key);
+      const isHit = cached !== undefined && isFresh(cached.readAt);
+      onCache?.({ cache: "serviceaccount", hit: isHit });
+      if (isHit) return Promise.resolve(cached.value);
+      return serviceAccountCalls.run(key, signal, async (sharedSignal) => {
+        const readAt = now();
+        const serviceAccount = await inner.getServiceAccount(namespace, name, {
+          signal: sharedSignal,
+        });
+        const value = Object.freeze({
+          ...serviceAccount,
+          annotations: Object.freeze({ ...serviceAccount.annotations }),
+        });
+        if (ttlMs > 0) {
+          serviceAccounts.delete(key);
+          serviceAccounts.set(key, { value, readAt });
+          dropExpired();
+        }
+        return value;
+      });
+    },
+    getPod(namespace, name, { signal }) {
+      return podCalls.run(JSON.stringify([namespace, name]), signal, async (sharedSignal) =>
+        Object.freeze({ ...(await inner.getPod(namespace, name, { signal: sharedSignal })) }),
+      );
+    },
+    getNode(name, { signal }) {
+      if (signal.aborted) return Promise.reject(signal.reason);
+      const cached = nodes.get(name);
+      onCache?.({ cache: "node", hit: cached !== undefined });
+      if (cached !== undefined) return Promise.resolve(cached);
+      return nodeCalls.run(name, signal, async (sharedSignal) => {
+        const node = await inner.getNode(name, { signal: sharedSignal });
+        const value = Object.freeze({ ...node, labels: Object.freeze({ ...node.labels }) });
+        nodes.set(name, value);
+        return value;
+      });
+    },
+  };
+}
+
+interface Flight<T> {
+  promise: Promise<T>;
+  controller: AbortController;
+  waiters: number;
+}
+
+/** Shares one call among identical requests (same key) that are in flight at the same time. */
+function createCoalescer<T>() {
+  const flights = new Map<string, Flight<T>>();
+  const forget = (key: string, flight: Flight<T>) => {
+    if (flights.get(key) === flight) flights.delete(key);
+  };
+
+  const start = (key: string, call: (signal: AbortSignal) => Promise<T>): Flight<T> => {
+    const controller = new AbortController();
+    const flight: Flight<T> = {
+      // async turns a synchronous throw of `call` into a rejection like any other failure.
+      promise: (async () => call(controller.signal))(),
+      controller,
+      waiters: 0,
+    };
+    flights.set(key, flight);
+    const settle = () => forget(key, flight);
+    flight.promise.then(settle, settle);
+    return flight;
+  };
+
+  return {
+    run(key: string, signal: AbortSignal, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+      if (signal.aborted) return Promise.reject(signal.reason);
+      const flight = flights.get(key) ?? start(key, call);
+      flight.waiters += 1;
+      return new Promise<T>((resolve, reject) => {
+        const onAbort = () => {
+          flight.waiters -= 1;
+          if (flight.waiters === 0) {
+            // Nobody waits any more: stop a later request from joining and free the rate limit.
+            forget(key, flight);
+            flight.controller.abort(signal.reason);
+          }
+          reject(signal.reason);
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+        flight.promise.then(
+          (value) => {
+            signal.removeEventListener("abort", onAbort);
+            resolve(value);
+          },
+          (error: unknown) => {
+            signal.removeEventListener("abort", onAbort);
+            reject(error);
+          },
+        );
+      });
+    },
+  };
+}

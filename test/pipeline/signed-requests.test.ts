@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createAwsApis } from "../../src/aws/aws-apis.ts";
+import { loadConfig } from "../../src/config.ts";
+import { Code, ProviderError } from "../../src/errors.ts";
+import { createKubeApi } from "../../src/kube/kube-api.ts";
+import { silentLogger } from "../../src/log.ts";
+import { createMountHandler } from "../../src/mount/handle-mount.ts";
+import { Redacted } from "../../src/redacted.ts";
+import { buildMountRequest } from "../helpers/driver-client.ts";
+import { startTestBed, type TestBed } from "../helpers/test-bed.ts";
+
+const region = "us-east-1";
+let bed: TestBed;
+
+beforeAll(async () => {
+  bed = await startTestBed();
+  bed.aws.putSecret(region, { name: "signed/db", secretString: "signed-secret-value" });
+});
+afterAll(() => bed.stop());
+
+/** The mount pipeline wired to the test bed, with `transform` applied to the pod's credentials. */
+function createHandler(transform: (secretAccessKey: string) => string) {
+  const config = loadConfig(
+    { "kube-api-url": bed.kube.url },
+    { AWS_ENDPOINT_URL: bed.aws.url, AWS_MAX_ATTEMPTS: "1" },
+  );
+  const kube = createKubeApi({
+    baseUrl: bed.kube.url,
+    ...bed.kube.writeClientFiles(bed.dir),
+  });
+  const real = createAwsApis(config.aws);
+  return createMountHandler({
+    config,
+    kube,
+    aws: {
+      sts: real.sts,
+      forRegion: (r, credentials) => {
+        const c = credentials.reveal();
+        return real.forRegion(
+          r,
+          new Redacted({ ...c, secretAccessKey: transform(c.secretAccessKey) }),
+        );
+      },
+    },
+  });
+}
+
+describe("requests signed with the pod's credentials", () => {
+  test("are accepted by the fake AWS when the credentials are the ones STS issued", async () => {
+    const workload = bed.workload({ serviceAccount: "signer" });
+    bed.aws.grant(workload.roleArn, { service: "secretsmanager", resource: "*" });
+    const handle = createHandler((key) => key);
+    const request = buildMountRequest({
+      pod: workload.pod,
+      tokens: workload.tokens,
+      parameters: { region, objects: "- {objectName: signed/db, objectType: secretsmanager}" },
+    });
+    const result = await handle(request, {
+      signal: new AbortController().signal,
+      log: silentLogger,
+    });
+    expect(new TextDecoder().decode(result.files[0]?.contents.reveal())).toBe(
+      "signed-secret-value",
+    );
+  });
+
+  test("are rejected by the signature check when the secret key is wrong", async () => {
+    const workload = bed.workload({ serviceAccount: "forger" });
+    bed.aws.grant(workload.roleArn, { service: "secretsmanager", resource: "*" });
+    const handle = createHandler((key) => `${key.slice(0, -1)}x`);
+    const request = buildMountRequest({
+      pod: workload.pod,
+      tokens: workload.tokens,
+      parameters: { region, objects: "- {objectName: signed/db, objectType: secretsmanager}" },
+    });
+    const failure = await handle(request, {
+      signal: new AbortController().signal,
+      log: silentLogger,
+    }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(ProviderError);
+    expect((failure as ProviderError).code).toBe(Code.Unauthenticated);
+    expect((failure as ProviderError).message).toContain("InvalidSignatureException");
+    const call = bed.aws.calls.findLast((c) => c.operation === "GetSecretValue");
+    expect(call?.errorCode).toBe("InvalidSignatureException");
+  });
+});
