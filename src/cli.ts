@@ -88,6 +88,33 @@ export const flagSpecs = {
     "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt",
     "CA bundle of the Kubernetes API server",
   ),
+  "pod-identity-http-timeout": stringFlag(
+    "",
+    "timeout of one call to the EKS Pod Identity agent, e.g. 250ms (empty: SDK default); invalid values warn and keep the default",
+  ),
+  "pod-identity-agent-url": stringFlag(
+    "",
+    "credentials URL replacing the EKS Pod Identity agent address, e.g. http://127.0.0.1:2703/v1/credentials",
+  ),
+  "metrics-address": stringFlag(
+    ":8989",
+    "HTTP listener for /metrics, /healthz and /readyz; empty disables it",
+  ),
+  "cache-ttl": durationFlag(
+    "60s",
+    "how long a fetched value is served again to the same identity; 0 disables",
+  ),
+  "cache-max-bytes": integerFlag("33554432", "upper bound of cached secret bytes (LRU)", 0),
+  "failover-strategy": choiceFlag<"parallel" | "on-error">(
+    "parallel",
+    "parallel: ask both regions at once; on-error: ask the failover region only after a server-side failure",
+    ["parallel", "on-error"],
+  ),
+  "secretsmanager-batch": booleanFlag(
+    "false",
+    "fetch secrets with BatchGetSecretValue (20 per call), falling back to GetSecretValue",
+  ),
+  "max-concurrent-aws-calls": integerFlag("64", "process-wide bound on in-flight AWS requests", 1),
   "mount-timeout": durationFlag(
     "100s",
     "upper bound of one Mount; a shorter gRPC deadline (minus 2s) wins",

@@ -28,6 +28,22 @@ export interface Config {
   socketPath: string;
   driverWritesSecrets: boolean;
   mountTimeoutMs: number;
+  /** `--metrics-address` (`host:port` or `:port`); undefined disables the HTTP listener. */
+  metricsAddress: string | undefined;
+  /** `--cache-ttl` in ms; 0 disables value caching. */
+  cacheTtlMs: number;
+  cacheMaxBytes: number;
+  failoverStrategy: "parallel" | "on-error";
+  secretsManagerBatch: boolean;
+  maxConcurrentAwsCalls: number;
+  /** `NODE_NAME` (downward API): this node, for the one-lookup region path. */
+  nodeName: string | undefined;
+  podIdentity: {
+    /** `--pod-identity-agent-url`; undefined means the EKS agent addresses. */
+    agentUrl: string | undefined;
+    /** Raw `--pod-identity-http-timeout`; validated (with a warning) where it is used. */
+    httpTimeout: string | undefined;
+  };
   logLevel: LogLevel;
   logFormat: LogFormat;
   /** `AWS_REGION`: region fallback when the SPC names none. */
@@ -65,6 +81,18 @@ export function loadConfig(flags: Flags, env: Env): Config {
     ),
     driverWritesSecrets: flags["driver-writes-secrets"] ?? true,
     mountTimeoutMs: flags["mount-timeout"] ?? 100_000,
+    metricsAddress:
+      flags["metrics-address"] === "" ? undefined : (flags["metrics-address"] ?? ":8989"),
+    cacheTtlMs: flags["cache-ttl"] ?? 60_000,
+    cacheMaxBytes: flags["cache-max-bytes"] ?? 33_554_432,
+    failoverStrategy: flags["failover-strategy"] ?? "parallel",
+    secretsManagerBatch: flags["secretsmanager-batch"] ?? false,
+    maxConcurrentAwsCalls: flags["max-concurrent-aws-calls"] ?? 64,
+    nodeName: nonEmpty("NODE_NAME"),
+    podIdentity: Object.freeze({
+      agentUrl: flags["pod-identity-agent-url"] || undefined,
+      httpTimeout: flags["pod-identity-http-timeout"] || undefined,
+    }),
     logLevel: flags["log-level"] ?? "info",
     logFormat: flags["log-format"] ?? "json",
     awsRegion: nonEmpty("AWS_REGION"),

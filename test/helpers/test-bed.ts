@@ -96,6 +96,7 @@ export async function startTestBed(options: TestBedOptions = {}): Promise<TestBe
     `--kube-token-file=${tokenFile}`,
     `--kube-ca-file=${caFile}`,
     "--log-level=debug",
+    "--metrics-address=127.0.0.1:0",
     ...(options.flags ?? []),
   ];
   const env: Record<string, string> = {
