@@ -21,8 +21,11 @@ export interface RegionalApis {
  * only the connection pool is shared.
  */
 export interface AwsApis {
-  /** STS of `region`, for exchanging the pod's token; never signs with any credentials. */
-  sts(region: string): StsApi;
+  /**
+   * STS of `region`. Without credentials it never signs (web-identity exchange only); with the
+   * pod's credentials it signs `AssumeRole` for cross-account chaining.
+   */
+  sts(region: string, credentials?: Redacted<AwsCredentials>): StsApi;
   forRegion(region: string, credentials: Redacted<AwsCredentials>): RegionalApis;
 }
 
@@ -47,19 +50,19 @@ export function createAwsApis(transport: AwsTransportConfig): AwsApis {
     ...(transport.retryMode === undefined ? {} : { retryMode: transport.retryMode }),
   });
   return {
-    sts(region) {
-      // AssumeRoleWithWebIdentity is unsigned; a provider that throws keeps the SDK from ever
-      // resolving the default credential chain if that ever changes.
+    sts(region, credentials) {
+      // Without the pod's credentials only the unsigned web-identity exchange is possible; a
+      // provider that throws keeps the SDK from ever resolving its default credential chain.
       const client = new STSClient({
         ...common(region, transport.stsEndpoint),
-        credentials: () =>
-          Promise.reject(new Error("the provider's own AWS credentials are never used")),
+        credentials: credentials
+          ? toSdkCredentials(credentials)
+          : () => Promise.reject(new Error("the provider's own AWS credentials are never used")),
       });
       return createStsApi(client);
     },
     forRegion(region, credentials) {
-      const { accessKeyId, secretAccessKey, sessionToken } = credentials.reveal();
-      const identity = { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
+      const identity = toSdkCredentials(credentials);
       return {
         secretsManager: createSecretsManagerApi(
           new SecretsManagerClient({
@@ -73,4 +76,9 @@ export function createAwsApis(transport: AwsTransportConfig): AwsApis {
       };
     },
   };
+}
+
+function toSdkCredentials(credentials: Redacted<AwsCredentials>) {
+  const { accessKeyId, secretAccessKey, sessionToken } = credentials.reveal();
+  return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
 }

@@ -1,4 +1,5 @@
 import {
+  BatchGetSecretValueCommand,
   GetSecretValueCommand,
   type GetSecretValueCommandOutput,
   type SecretsManagerClient,
@@ -21,12 +22,32 @@ export interface SecretValue {
   bytes: Redacted<Uint8Array>;
 }
 
+/** A per-secret failure inside a successful BatchGetSecretValue answer. */
+export interface BatchSecretError {
+  /** The id as requested. */
+  secretId: string;
+  /** AWS error code, e.g. `ResourceNotFoundException`. */
+  errorCode: string;
+  message: string;
+}
+
+/** The answer of one BatchGetSecretValue call. */
+export interface BatchGetSecretValueResult {
+  values: SecretValue[];
+  errors: BatchSecretError[];
+}
+
 /** The Secrets Manager calls the provider makes (port; the adapter below uses SDK v3). */
 export interface SecretsManagerApi {
   getSecretValue(
     input: GetSecretValueInput,
     options: { signal: AbortSignal },
   ): Promise<SecretValue>;
+  /** The AWSCURRENT values of at most 20 secrets (names or ARNs) in one call. */
+  batchGetSecretValue(
+    secretIds: readonly string[],
+    options: { signal: AbortSignal },
+  ): Promise<BatchGetSecretValueResult>;
 }
 
 /** Adapts an SDK `SecretsManagerClient` (already bound to a region and credentials). */
@@ -43,12 +64,34 @@ export function createSecretsManagerApi(client: SecretsManagerClient): SecretsMa
       );
       return toSecretValue(output, input.secretId);
     },
+    async batchGetSecretValue(secretIds, { signal }) {
+      const output = await client.send(
+        new BatchGetSecretValueCommand({ SecretIdList: [...secretIds] }),
+        {
+          abortSignal: signal,
+        },
+      );
+      return {
+        values: (output.SecretValues ?? []).map((value) => toSecretValue(value, value.Name ?? "")),
+        errors: (output.Errors ?? []).map((error) => ({
+          secretId: error.SecretId ?? "",
+          errorCode: error.ErrorCode ?? "UnknownError",
+          message: error.Message ?? "no message",
+        })),
+      };
+    },
   };
 }
 
 const encoder = new TextEncoder();
 
-function toSecretValue(output: GetSecretValueCommandOutput, secretId: string): SecretValue {
+function toSecretValue(
+  output: Pick<
+    GetSecretValueCommandOutput,
+    "ARN" | "Name" | "VersionId" | "SecretString" | "SecretBinary"
+  >,
+  secretId: string,
+): SecretValue {
   let bytes: Uint8Array;
   if (output.SecretString !== undefined) bytes = encoder.encode(output.SecretString);
   else if (output.SecretBinary !== undefined) bytes = output.SecretBinary;

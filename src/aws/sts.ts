@@ -1,4 +1,5 @@
 import {
+  AssumeRoleCommand,
   AssumeRoleWithWebIdentityCommand,
   type Credentials,
   type STSClient,
@@ -15,17 +16,43 @@ export interface AssumeRoleWithWebIdentityInput {
   token: Redacted<string>;
 }
 
+/** Input of {@link StsApi.assumeRole}: cross-account chaining on top of the pod's identity. */
+export interface AssumeRoleInput {
+  roleArn: string;
+  sessionName: string;
+  externalId: string | undefined;
+  durationSeconds: number | undefined;
+}
+
 /** The STS calls the provider makes (port). */
 export interface StsApi {
   assumeRoleWithWebIdentity(
     input: AssumeRoleWithWebIdentityInput,
     options: { signal: AbortSignal },
   ): Promise<AwsCredentials>;
+  /** Signed with the credentials the client was created with (the pod's). */
+  assumeRole(input: AssumeRoleInput, options: { signal: AbortSignal }): Promise<AwsCredentials>;
 }
 
-/** Adapts an SDK `STSClient` bound to the pod's region (regional STS endpoint). */
+/**
+ * Adapts an SDK `STSClient` bound to one region (regional STS endpoint). A client without
+ * credentials can only make the unsigned web-identity exchange; one created with the pod's
+ * credentials signs `AssumeRole` for chaining.
+ */
 export function createStsApi(client: STSClient): StsApi {
   return {
+    async assumeRole(input, { signal }) {
+      const output = await client.send(
+        new AssumeRoleCommand({
+          RoleArn: input.roleArn,
+          RoleSessionName: input.sessionName,
+          ExternalId: input.externalId,
+          DurationSeconds: input.durationSeconds,
+        }),
+        { abortSignal: signal },
+      );
+      return toAwsCredentials(output.Credentials, "AssumeRole");
+    },
     async assumeRoleWithWebIdentity(input, { signal }) {
       const output = await client.send(
         new AssumeRoleWithWebIdentityCommand({

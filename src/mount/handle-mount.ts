@@ -1,6 +1,9 @@
 import type { AwsApis } from "../aws/aws-apis.ts";
+import type { PodIdentityAgentApi } from "../aws/pod-identity-agent.ts";
+import type { CredentialCache } from "../cache/credential-cache.ts";
+import type { ValueCache } from "../cache/value-cache.ts";
 import type { Config } from "../config.ts";
-import { Code, ProviderError } from "../errors.ts";
+import { Code, isProviderError, ProviderError } from "../errors.ts";
 import type { KubeApi } from "../kube/kube-api.ts";
 import type { Logger } from "../log.ts";
 import { fetchSecrets } from "./fetch-secrets.ts";
@@ -20,13 +23,22 @@ const warnResponseBytes = 1024 * 1024;
 export interface MountContext {
   signal: AbortSignal;
   log: Logger;
+  /**
+   * Marks `label` as pending until the returned callback runs, so a deadline can name what the
+   * Mount was still waiting for.
+   */
+  track?: (label: string) => () => void;
 }
 
-/** Dependencies of the mount pipeline, injected by `main.ts` (real) or tests (fakes). */
+/** Dependencies of the mount pipeline, injected by `provider.ts` (real) or tests. */
 export interface MountDeps {
   config: Config;
+  /** Should be the cached client (ServiceAccounts ≤30 s, nodes forever). */
   kube: KubeApi;
   aws: AwsApis;
+  podIdentityAgent: PodIdentityAgentApi;
+  credentialCache: CredentialCache;
+  valueCache: ValueCache;
 }
 
 /** What a successful Mount answers; `server/` turns it into a `MountResponse`. */
@@ -38,43 +50,77 @@ export type MountResult = RenderedMount;
  * `ProviderError`; nothing is fetched before the whole SPC validated.
  */
 export function createMountHandler(deps: MountDeps) {
+  const { config } = deps;
   return async (request: MountRequestFields, context: MountContext): Promise<MountResult> => {
+    const { signal, log } = context;
+    const track = context.track ?? (() => () => {});
+    const during = async <T>(label: string, work: Promise<T>): Promise<T> => {
+      const done = track(label);
+      try {
+        return await work;
+      } finally {
+        done();
+      }
+    };
+
     const params = readRequest(request);
     const spc = readSpc(params.attributes, {
       defaultMode: params.defaultMode,
-      awsRegion: deps.config.awsRegion,
+      awsRegion: config.awsRegion,
     });
     for (const warning of spc.warnings) {
-      context.log.warn("SecretProviderClass has a questionable field", {
+      log.warn("SecretProviderClass has a questionable field", {
         where: warning.where,
         problem: warning.message,
       });
     }
-    const regions = resolveRegions(spc.parameters, deps.config.awsRegion);
-    const identity = await resolveIdentity(params, regions.primary, {
-      kube: deps.kube,
-      aws: deps.aws,
-      signal: context.signal,
-    });
-    const fetched = await fetchSecrets(spc.descriptors, {
-      primary: {
-        region: regions.primary,
-        apis: deps.aws.forRegion(regions.primary, identity.credentials),
-      },
-      failover:
-        regions.failover === undefined
-          ? undefined
-          : {
-              region: regions.failover,
-              apis: deps.aws.forRegion(regions.failover, identity.credentials),
-            },
-      failoverStrategy: "parallel",
-      roleArn: identity.roleArn,
-      secretProviderClass: params.secretProviderClass,
-      signal: context.signal,
-    });
+    const regions = await during(
+      "the node's region from the Kubernetes API",
+      resolveRegions(spc.parameters, params.pod, spc.descriptors, {
+        awsRegion: config.awsRegion,
+        nodeName: config.nodeName,
+        kube: deps.kube,
+        signal,
+      }),
+    );
+    const identity = await during(
+      spc.parameters.usePodIdentity
+        ? "credentials from the EKS Pod Identity agent"
+        : "credentials from STS",
+      resolveIdentity(params, spc.parameters, regions.primary, { ...deps, signal }),
+    );
+    let fetched: Awaited<ReturnType<typeof fetchSecrets>>;
+    try {
+      fetched = await fetchSecrets(spc.descriptors, {
+        primary: {
+          region: regions.primary,
+          apis: deps.aws.forRegion(regions.primary, identity.credentials),
+        },
+        failover:
+          regions.failover === undefined
+            ? undefined
+            : {
+                region: regions.failover,
+                apis: deps.aws.forRegion(regions.failover, identity.credentials),
+              },
+        failoverStrategy: config.failoverStrategy,
+        identityKey: identity.key,
+        principal: identity.principal,
+        secretProviderClass: params.secretProviderClass,
+        valueCache: deps.valueCache,
+        useSecretsBatch: config.secretsManagerBatch,
+        signal,
+        batchSignal: AbortSignal.timeout(config.mountTimeoutMs),
+        track,
+      });
+    } catch (error) {
+      // AWS no longer accepts these credentials (revoked, clock skew): fetch new ones next time.
+      if (isProviderError(error) && error.code === Code.Unauthenticated)
+        deps.credentialCache.delete(identity.key);
+      throw error;
+    }
     const rendered = renderFiles(fetched);
-    if (deps.config.driverWritesSecrets) checkResponseSize(rendered, context.log);
+    if (config.driverWritesSecrets) checkResponseSize(rendered, log);
     else writeFiles(params.targetPath, rendered.files);
     return rendered;
   };

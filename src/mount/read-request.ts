@@ -76,10 +76,11 @@ function readAttributes(text: string): Record<string, string> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch (error) {
+  } catch {
+    // The parser's message quotes the offending text, which may be part of a token: leave it out.
     throw new ProviderError(
       Code.InvalidArgument,
-      `Invalid MountRequest: attributes is not valid JSON: ${(error as Error).message}`,
+      `Invalid MountRequest: attributes is not valid JSON (${text.length} characters)`,
       { reason: "InvalidRequest" },
     );
   }

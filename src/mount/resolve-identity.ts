@@ -1,11 +1,14 @@
 import type { AwsApis } from "../aws/aws-apis.ts";
 import type { AwsCredentials } from "../aws/aws-credentials.ts";
 import { classifyAwsError } from "../aws/aws-errors.ts";
+import type { PodIdentityAgentApi } from "../aws/pod-identity-agent.ts";
+import type { CredentialCache } from "../cache/credential-cache.ts";
 import { Code, ProviderError } from "../errors.ts";
 import type { KubeApi } from "../kube/kube-api.ts";
 import { Redacted } from "../redacted.ts";
 import { tokenAudiences } from "./attribute-keys.ts";
 import type { MountParams } from "./read-request.ts";
+import type { SpcParameters } from "./secret-descriptor.ts";
 
 /** Annotation of a ServiceAccount that names its IAM role (IRSA). */
 export const roleArnAnnotation = "eks.amazonaws.com/role-arn";
@@ -13,12 +16,12 @@ export const roleArnAnnotation = "eks.amazonaws.com/role-arn";
 /** The AWS identity a Mount acts as: always the pod's own. */
 export interface PodIdentity {
   /**
-   * Identifies who the credentials belong to (auth mode, namespace, service account, role). Caches
-   * key on it, so one identity's data is never served to another.
+   * Identifies who the credentials belong to (auth mode, namespace, service account, role, chained
+   * role). Caches key on it, so one identity's data is never served to another.
    */
   key: string;
-  /** The IAM role the credentials are for. */
-  roleArn: string;
+  /** Who AWS sees, for hints in messages: `role "arn:…"`. */
+  principal: string;
   credentials: Redacted<AwsCredentials>;
 }
 
@@ -26,16 +29,52 @@ export interface PodIdentity {
 export interface ResolveIdentityDeps {
   kube: KubeApi;
   aws: AwsApis;
+  podIdentityAgent: PodIdentityAgentApi;
+  credentialCache: CredentialCache;
   signal: AbortSignal;
 }
 
 /**
- * IRSA (SPEC §4.1–4.2): the pod's `sts.amazonaws.com` token and its ServiceAccount's role annotation
- * are exchanged with STS `AssumeRoleWithWebIdentity` at the regional endpoint.
+ * The pod's AWS credentials (SPEC §4): IRSA by default — the `sts.amazonaws.com` token and the
+ * ServiceAccount's role annotation exchanged with STS `AssumeRoleWithWebIdentity` at the regional
+ * endpoint — or EKS Pod Identity with `usePodIdentity`; then `assumeRoleArn` chaining when set.
+ * Credentials are cached per identity key until 5 minutes before they expire.
  * @throws ProviderError FAILED_PRECONDITION when the token audience or the role annotation is missing,
- *   UNAUTHENTICATED when STS rejects the token, PERMISSION_DENIED when the role's trust policy does
+ *   UNAUTHENTICATED when STS rejects the token, PERMISSION_DENIED when a trust policy does
  */
 export async function resolveIdentity(
+  params: MountParams,
+  parameters: SpcParameters,
+  region: string,
+  deps: ResolveIdentityDeps,
+): Promise<PodIdentity> {
+  const base = parameters.usePodIdentity
+    ? await resolvePodIdentity(params, parameters, deps)
+    : await resolveIrsa(params, region, deps);
+  const chained = parameters.assumeRole;
+  if (chained === undefined) return base;
+  const { roleArn, externalId, durationSeconds } = chained;
+  const key = JSON.stringify([base.key, "chain", roleArn, externalId ?? "", durationSeconds ?? 0]);
+  const credentials = await deps.credentialCache.get(key, deps.signal, async (signal) => {
+    try {
+      const sessionName = toSessionName(`${params.pod.namespace}.${params.pod.serviceAccountName}`);
+      const sts = deps.aws.sts(region, base.credentials);
+      return new Redacted(
+        await sts.assumeRole({ roleArn, sessionName, externalId, durationSeconds }, { signal }),
+      );
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw toStsError(error, {
+        action: `Cannot assume role "${roleArn}" (assumeRoleArn) as ${base.principal}`,
+        region,
+        trustHint: `the trust policy of "${roleArn}" must allow sts:AssumeRole for ${base.principal}${externalId ? " with this external ID" : ""}, and ${base.principal} needs sts:AssumeRole on it`,
+      });
+    }
+  });
+  return { key, principal: `role "${roleArn}"`, credentials };
+}
+
+async function resolveIrsa(
   params: MountParams,
   region: string,
   deps: ResolveIdentityDeps,
@@ -55,24 +94,51 @@ export async function resolveIdentity(
       { reason: "MissingRoleAnnotation" },
     );
   }
-  const sessionName = toSessionName(`${namespace}.${serviceAccountName}`);
-  try {
-    const credentials = await deps.aws
-      .sts(region)
-      .assumeRoleWithWebIdentity({ roleArn, sessionName, token }, { signal: deps.signal });
-    return {
-      key: `irsa/${namespace}/${serviceAccountName}/${roleArn}`,
-      roleArn,
-      credentials: new Redacted(credentials),
-    };
-  } catch (error) {
-    if (deps.signal.aborted) throw error;
-    throw toStsError(error, {
-      roleArn,
-      region,
-      subject: `system:serviceaccount:${namespace}:${serviceAccountName}`,
-    });
-  }
+  const key = JSON.stringify(["irsa", namespace, serviceAccountName, roleArn]);
+  const credentials = await deps.credentialCache.get(key, deps.signal, async (signal) => {
+    try {
+      const sessionName = toSessionName(`${namespace}.${serviceAccountName}`);
+      const sts = deps.aws.sts(region);
+      return new Redacted(
+        await sts.assumeRoleWithWebIdentity({ roleArn, sessionName, token }, { signal }),
+      );
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw toStsError(error, {
+        action: `Cannot assume role "${roleArn}" with the pod's web identity token`,
+        region,
+        trustHint: `the role's trust policy must allow sts:AssumeRoleWithWebIdentity for "system:serviceaccount:${namespace}:${serviceAccountName}" through the cluster's OIDC provider`,
+      });
+    }
+  });
+  return { key, principal: `role "${roleArn}"`, credentials };
+}
+
+async function resolvePodIdentity(
+  params: MountParams,
+  parameters: SpcParameters,
+  deps: ResolveIdentityDeps,
+): Promise<PodIdentity> {
+  const { namespace, serviceAccountName } = params.pod;
+  const token = readToken(params.tokens, tokenAudiences.podIdentity);
+  // The agent decides the role from the pod identity association of the ServiceAccount.
+  const key = JSON.stringify(["pod-identity", namespace, serviceAccountName]);
+  const credentials = await deps.credentialCache.get(
+    key,
+    deps.signal,
+    async (signal) =>
+      new Redacted(
+        await deps.podIdentityAgent.fetchCredentials(token, {
+          addressType: parameters.preferredAddressType,
+          signal,
+        }),
+      ),
+  );
+  return {
+    key,
+    principal: `the role associated with ServiceAccount "${namespace}/${serviceAccountName}" (EKS Pod Identity)`,
+    credentials,
+  };
 }
 
 /**
@@ -130,18 +196,20 @@ export function toSessionName(text: string): string {
 
 function toStsError(
   error: unknown,
-  context: { roleArn: string; region: string; subject: string },
+  context: { action: string; region: string; trustHint: string },
 ): ProviderError {
   const failure = classifyAwsError(error);
-  const prefix = `Cannot assume role "${context.roleArn}" with the pod's web identity token (STS in "${context.region}"): ${failure.awsCode}: ${failure.message}`;
   let hint = "";
-  if (failure.code === Code.PermissionDenied) {
-    hint = `; the role's trust policy must allow sts:AssumeRoleWithWebIdentity for "${context.subject}" through the cluster's OIDC provider`;
-  } else if (failure.code === Code.Unauthenticated) {
+  if (failure.code === Code.PermissionDenied) hint = `; ${context.trustHint}`;
+  else if (failure.code === Code.Unauthenticated) {
     hint =
       "; check that the cluster's OIDC provider is registered in IAM and the token is not expired";
   }
-  // STS rejecting the request itself (e.g. a malformed role ARN) means the annotation is wrong.
+  // STS rejecting the request itself (e.g. a malformed role ARN) means the configuration is wrong.
   const code = failure.code === Code.InvalidArgument ? Code.FailedPrecondition : failure.code;
-  return new ProviderError(code, prefix + hint, { reason: failure.awsCode, cause: error });
+  return new ProviderError(
+    code,
+    `${context.action} (STS in "${context.region}"): ${failure.awsCode}: ${failure.message}${hint}`,
+    { reason: failure.awsCode, cause: error },
+  );
 }

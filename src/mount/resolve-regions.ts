@@ -1,5 +1,11 @@
 import { Code, ProviderError } from "../errors.ts";
-import type { SpcParameters } from "./secret-descriptor.ts";
+import type { KubeApi } from "../kube/kube-api.ts";
+import { parseArn } from "./parse-arn.ts";
+import type { PodInfo } from "./read-request.ts";
+import type { SecretDescriptor, SpcParameters } from "./secret-descriptor.ts";
+
+/** Label of a Node that names its AWS region. */
+export const regionLabel = "topology.kubernetes.io/region";
 
 /** Where a Mount's objects are fetched. */
 export interface Regions {
@@ -7,19 +13,78 @@ export interface Regions {
   failover: string | undefined;
 }
 
+/** Dependencies of {@link resolveRegions}. */
+export interface ResolveRegionsDeps {
+  /** `AWS_REGION` of the provider. */
+  awsRegion: string | undefined;
+  /** `NODE_NAME` of the provider: the pod runs on this node, so one node lookup serves every mount. */
+  nodeName: string | undefined;
+  /** Should cache nodes: their region label does not change. */
+  kube: KubeApi;
+  signal: AbortSignal;
+}
+
 /**
- * Primary region: the SPC `region`, else `AWS_REGION` of the provider (SPEC §4.4).
- * @throws ProviderError INVALID_ARGUMENT naming the places looked at when neither is set
+ * Primary region (SPEC §4.4): the SPC `region`, else `AWS_REGION`, else the node label
+ * `topology.kubernetes.io/region` of the pod's node — this node when `NODE_NAME` is set, otherwise
+ * the pod's `spec.nodeName`. A region found on the node is checked against the objects' ARNs here,
+ * since validation could not know it.
+ * @throws ProviderError INVALID_ARGUMENT listing the places looked at when none names a region, or
+ *   when an ARN names another region
  */
-export function resolveRegions(parameters: SpcParameters, awsRegion: string | undefined): Regions {
-  const primary = parameters.region ?? awsRegion;
-  if (primary === undefined) {
+export async function resolveRegions(
+  parameters: SpcParameters,
+  pod: PodInfo,
+  descriptors: readonly SecretDescriptor[],
+  deps: ResolveRegionsDeps,
+): Promise<Regions> {
+  const known = parameters.region ?? deps.awsRegion;
+  if (known !== undefined) return { primary: known, failover: parameters.failoverRegion };
+
+  const nodeName =
+    deps.nodeName ??
+    (await deps.kube.getPod(pod.namespace, pod.name, { signal: deps.signal })).nodeName;
+  const node =
+    nodeName === undefined ? undefined : await deps.kube.getNode(nodeName, { signal: deps.signal });
+  const primary = node?.labels[regionLabel];
+  if (primary === undefined || primary === "") {
+    const where =
+      nodeName === undefined
+        ? `the pod "${pod.namespace}/${pod.name}" has no node yet`
+        : `node "${nodeName}" has no "${regionLabel}" label`;
     throw new ProviderError(
       Code.InvalidArgument,
-      'Cannot determine the AWS region: the SecretProviderClass has no "region" parameter and the ' +
-        "provider has no AWS_REGION; set one of them",
+      `Cannot determine the AWS region: the SecretProviderClass has no "region" parameter, the provider has no AWS_REGION, and ${where}; set "region" in the SecretProviderClass`,
       { reason: "NoRegion" },
     );
   }
+  checkArnRegions(descriptors, primary);
+  if (parameters.failoverRegion === primary) {
+    throw new ProviderError(
+      Code.InvalidArgument,
+      `Invalid SecretProviderClass: failoverRegion "${primary}" is the same as the primary region (label "${regionLabel}" of node "${nodeName}")`,
+      { reason: "InvalidSecretProviderClass" },
+    );
+  }
   return { primary, failover: parameters.failoverRegion };
+}
+
+function checkArnRegions(descriptors: readonly SecretDescriptor[], region: string): void {
+  const problems = descriptors.flatMap((d) => {
+    const arnRegion = parseArn(d.objectName)?.region;
+    return arnRegion !== undefined && arnRegion !== region
+      ? [
+          `objects[${d.index}] ("${d.objectName}").objectName: the ARN's region "${arnRegion}" is not the node's region "${region}"`,
+        ]
+      : [];
+  });
+  if (problems.length > 0) {
+    throw new ProviderError(
+      Code.InvalidArgument,
+      `Invalid SecretProviderClass:\n${problems.join("\n")}`,
+      {
+        reason: "InvalidSecretProviderClass",
+      },
+    );
+  }
 }

@@ -1,4 +1,5 @@
 import type { SsmApi, SsmParameterValue } from "../aws/ssm.ts";
+import { type BatchOutcome, createBatcher } from "./create-batcher.ts";
 
 /** At most this many names per GetParameters call (an SSM limit). */
 export const ssmBatchSize = 10;
@@ -12,59 +13,34 @@ export class InvalidParameterError extends Error {
 }
 
 /**
- * Collects the SSM parameters asked for in the same tick and fetches them with as few
- * GetParameters calls as possible (≤10 names each), so each object can still be awaited on its
- * own. Identical selectors share one request.
+ * SSM parameters asked for in the same tick, fetched with GetParameters (≤10 names per call,
+ * `name`, `name:version` or `name:label`, names may be ARNs), each awaited on its own.
  */
 export function createSsmBatcher(
   ssm: SsmApi,
   signal: AbortSignal,
 ): (selector: string) => Promise<SsmParameterValue> {
-  let pending = new Map<string, PromiseWithResolvers<SsmParameterValue>>();
-  let scheduled = false;
-
-  const flush = () => {
-    scheduled = false;
-    const batch = pending;
-    pending = new Map();
-    const selectors = [...batch.keys()];
-    for (let start = 0; start < selectors.length; start += ssmBatchSize) {
-      const names = selectors.slice(start, start + ssmBatchSize);
-      ssm.getParameters(names, { signal }).then(
-        (result) => {
-          const invalid = new Set(result.invalidParameters);
-          for (const name of names) {
-            const waiter = batch.get(name);
-            const found = result.parameters.find((p) => matches(p, name));
-            if (found) waiter?.resolve(found);
-            else {
-              const reason = invalid.has(name) ? "does not exist" : "was not returned";
-              waiter?.reject(
-                new InvalidParameterError(
-                  `Parameter "${name}" ${reason} (GetParameters InvalidParameters)`,
-                ),
-              );
-            }
-          }
-        },
-        (error: unknown) => {
-          for (const name of names) batch.get(name)?.reject(error);
-        },
+  return createBatcher(ssmBatchSize, async (names) => {
+    const result = await ssm.getParameters(names, { signal });
+    const invalid = new Set(result.invalidParameters);
+    const outcomes = new Map<string, BatchOutcome<SsmParameterValue>>();
+    for (const name of names) {
+      const found = result.parameters.find((p) => matches(p, name));
+      const reason = invalid.has(name) ? "does not exist" : "was not returned";
+      outcomes.set(
+        name,
+        found
+          ? { ok: true, value: found }
+          : {
+              ok: false,
+              error: new InvalidParameterError(
+                `Parameter "${name}" ${reason} (GetParameters InvalidParameters)`,
+              ),
+            },
       );
     }
-  };
-
-  return (selector) => {
-    const known = pending.get(selector);
-    if (known) return known.promise;
-    const waiter = Promise.withResolvers<SsmParameterValue>();
-    pending.set(selector, waiter);
-    if (!scheduled) {
-      scheduled = true;
-      queueMicrotask(flush);
-    }
-    return waiter.promise;
-  };
+    return outcomes;
+  });
 }
 
 /** A requested `name[:selector]` (name may be an ARN) against one returned parameter. */

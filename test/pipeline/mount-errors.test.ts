@@ -154,12 +154,15 @@ describe("Mount errors", () => {
   });
 
   test("a 5xx that survives retries is INTERNAL and names the region", async () => {
+    bed.aws.putSecret(region, { name: "allowed/flaky", secretString: "flaky-value" });
     bed.aws.failNext(
       "GetSecretValue",
       { status: 500, code: "InternalServiceError", message: "injected failure" },
       { times: 5 },
     );
-    const error = await mountError(workload, { parameters: { region, objects: sm("allowed/db") } });
+    const error = await mountError(workload, {
+      parameters: { region, objects: sm("allowed/flaky") },
+    });
     bed.aws.resetFaults();
     expect(error.code).toBe(status.INTERNAL);
     expect(error.details).toContain(

@@ -124,13 +124,22 @@ describe("Mount of a mixed SecretProviderClass", () => {
     ]);
   });
 
-  test("batches the SSM parameters into one GetParameters call and asks STS once", async () => {
+  test("batches the SSM parameters into one GetParameters call; a remount within the TTL calls nothing", async () => {
+    const fresh = bed.workload({ namespace: "shop", serviceAccount: "batch-checker" });
+    bed.aws.grant(fresh.roleArn, { service: "secretsmanager", resource: "*" });
+    bed.aws.grant(fresh.roleArn, { service: "ssm", resource: "*" });
     bed.aws.resetCalls();
-    await bed.mount(workload, { parameters: { region, objects: mixedObjects() } });
-    const operations = bed.aws.calls.map((c) => c.operation).sort();
+    const first = await bed.mount(fresh, { parameters: { region, objects: mixedObjects() } });
+    const operations = bed.aws.calls.map((c) => c.operation);
     expect(operations.filter((o) => o === "GetParameters")).toHaveLength(1);
     expect(operations.filter((o) => o === "GetSecretValue")).toHaveLength(5);
     expect(operations.filter((o) => o === "AssumeRoleWithWebIdentity")).toHaveLength(1);
+
+    bed.aws.resetCalls();
+    const again = await bed.mount(fresh, { parameters: { region, objects: mixedObjects() } });
+    expect(bed.aws.calls).toHaveLength(0);
+    expect(filesOf(again)).toEqual(filesOf(first));
+    expect(again.objectVersion).toEqual(first.objectVersion);
   });
 
   test("uses the request permission as the default mode", async () => {

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createAwsApis } from "../../src/aws/aws-apis.ts";
 import { loadConfig } from "../../src/config.ts";
+import { createMountDeps } from "../../src/create-mount-deps.ts";
 import { Code, ProviderError } from "../../src/errors.ts";
-import { createKubeApi } from "../../src/kube/kube-api.ts";
 import { silentLogger } from "../../src/log.ts";
 import { createMountHandler } from "../../src/mount/handle-mount.ts";
 import { Redacted } from "../../src/redacted.ts";
@@ -18,31 +17,30 @@ beforeAll(async () => {
 });
 afterAll(() => bed.stop());
 
-/** The mount pipeline wired to the test bed, with `transform` applied to the pod's credentials. */
+/** The mount pipeline wired to the test bed, with `transform` applied to the pod's secret key. */
 function createHandler(transform: (secretAccessKey: string) => string) {
+  const files = bed.kube.writeClientFiles(bed.dir);
   const config = loadConfig(
-    { "kube-api-url": bed.kube.url },
+    {
+      "kube-api-url": bed.kube.url,
+      "kube-token-file": files.tokenFile,
+      "kube-ca-file": files.caFile,
+    },
     { AWS_ENDPOINT_URL: bed.aws.url, AWS_MAX_ATTEMPTS: "1" },
   );
-  const kube = createKubeApi({
-    baseUrl: bed.kube.url,
-    ...bed.kube.writeClientFiles(bed.dir),
-  });
-  const real = createAwsApis(config.aws);
-  return createMountHandler({
-    config,
-    kube,
-    aws: {
+  const deps = createMountDeps(config, silentLogger, {
+    wrapAws: (real) => ({
       sts: real.sts,
-      forRegion: (r, credentials) => {
+      forRegion: (region, credentials) => {
         const c = credentials.reveal();
         return real.forRegion(
-          r,
+          region,
           new Redacted({ ...c, secretAccessKey: transform(c.secretAccessKey) }),
         );
       },
-    },
+    }),
   });
+  return createMountHandler(deps);
 }
 
 describe("requests signed with the pod's credentials", () => {

@@ -1,0 +1,67 @@
+import type { AwsCredentials } from "../aws/aws-credentials.ts";
+import type { Redacted } from "../redacted.ts";
+import { createCoalescer } from "./coalescer.ts";
+
+/** Credentials are refreshed this long before they expire (SPEC §5.3). */
+export const credentialRefreshMarginMs = 5 * 60_000;
+
+/** Options of {@link createCredentialCache}. */
+export interface CredentialCacheOptions {
+  /** @default Date.now */
+  now?: () => number;
+  /** Reports each lookup (joining a load already in flight counts as a miss). */
+  onLookup?: (hit: boolean) => void;
+}
+
+/** Loads credentials for one identity; `signal` is shared by every caller waiting for it. */
+export type CredentialLoader = (signal: AbortSignal) => Promise<Redacted<AwsCredentials>>;
+
+/** Per-identity credentials, reused until shortly before they expire. */
+export interface CredentialCache {
+  /**
+   * The cached credentials of `key`, or the result of `load`, shared by concurrent callers of the
+   * same key. Failed loads are not cached. Keys must identify the identity completely (auth mode,
+   * namespace, service account, role, chained role): entries are never shared across keys.
+   */
+  get(key: string, signal: AbortSignal, load: CredentialLoader): Promise<Redacted<AwsCredentials>>;
+  /** Drops `key`, e.g. after AWS rejected its credentials. */
+  delete(key: string): void;
+  readonly size: number;
+}
+
+/** Creates the process-wide credential cache. Credentials without an expiration are not kept. */
+export function createCredentialCache(options: CredentialCacheOptions = {}): CredentialCache {
+  const now = options.now ?? Date.now;
+  const entries = new Map<string, { credentials: Redacted<AwsCredentials>; refreshAt: number }>();
+  const loads = createCoalescer<Redacted<AwsCredentials>>();
+
+  const store = (key: string, credentials: Redacted<AwsCredentials>) => {
+    const expiration = credentials.reveal().expiration?.getTime();
+    if (expiration === undefined) return;
+    const at = now();
+    for (const [other, entry] of entries) if (entry.refreshAt <= at) entries.delete(other);
+    entries.set(key, { credentials, refreshAt: expiration - credentialRefreshMarginMs });
+  };
+
+  return {
+    async get(key, signal, load) {
+      const entry = entries.get(key);
+      if (entry && entry.refreshAt > now()) {
+        options.onLookup?.(true);
+        return entry.credentials;
+      }
+      options.onLookup?.(false);
+      return loads.run(key, signal, async (sharedSignal) => {
+        const credentials = await load(sharedSignal);
+        store(key, credentials);
+        return credentials;
+      });
+    },
+    delete(key) {
+      entries.delete(key);
+    },
+    get size() {
+      return entries.size;
+    },
+  };
+}

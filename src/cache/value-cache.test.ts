@@ -1,0 +1,118 @@
+import { describe, expect, test } from "bun:test";
+import { Redacted } from "../redacted.ts";
+import { type CachedValue, createValueCache, toValueKey } from "./value-cache.ts";
+
+const value = (text: string, version = "v1"): CachedValue => ({
+  bytes: new Redacted(new TextEncoder().encode(text)),
+  version,
+});
+const signal = new AbortController().signal;
+const text = (v: CachedValue) => new TextDecoder().decode(v.bytes.reveal());
+
+describe("createValueCache()", () => {
+  test("serves a value again within the TTL and loads again after it", async () => {
+    let now = 0;
+    let loads = 0;
+    const cache = createValueCache({ ttlMs: 1000, maxBytes: 1 << 20, now: () => now });
+    const load = async () => value(`load-${++loads}`);
+    expect(text(await cache.get("k", signal, load))).toBe("load-1");
+    now = 999;
+    expect(text(await cache.get("k", signal, load))).toBe("load-1");
+    now = 1000;
+    expect(text(await cache.get("k", signal, load))).toBe("load-2");
+  });
+
+  test("shares one load among concurrent callers of a key", async () => {
+    let loads = 0;
+    const cache = createValueCache({ ttlMs: 0, maxBytes: 1 << 20 });
+    const gate = Promise.withResolvers<void>();
+    const load = async () => {
+      loads++;
+      await gate.promise;
+      return value("x");
+    };
+    const all = Promise.all([
+      cache.get("k", signal, load),
+      cache.get("k", signal, load),
+      cache.get("k", signal, load),
+    ]);
+    gate.resolve();
+    expect((await all).map(text)).toEqual(["x", "x", "x"]);
+    expect(loads).toBe(1);
+  });
+
+  test("with a TTL of 0 nothing is kept", async () => {
+    let loads = 0;
+    const cache = createValueCache({ ttlMs: 0, maxBytes: 1 << 20 });
+    await cache.get("k", signal, async () => value(`${++loads}`));
+    await cache.get("k", signal, async () => value(`${++loads}`));
+    expect(loads).toBe(2);
+    expect(cache.bytes).toBe(0);
+  });
+
+  test("evicts the least recently used entries above the byte bound", async () => {
+    const cache = createValueCache({ ttlMs: 60_000, maxBytes: 100 });
+    const loads: string[] = [];
+    const get = (key: string) =>
+      cache.get(key, signal, async () => {
+        loads.push(key);
+        return value("x".repeat(40));
+      });
+    await get("a");
+    await get("b");
+    await get("a"); // a is now the most recently used
+    await get("c"); // over 100 bytes: b goes
+    loads.length = 0;
+    await get("a");
+    await get("c");
+    await get("b");
+    expect(loads).toEqual(["b"]);
+    expect(cache.bytes).toBeLessThanOrEqual(100);
+  });
+
+  test("never keeps a value larger than the bound", async () => {
+    const cache = createValueCache({ ttlMs: 60_000, maxBytes: 10 });
+    await cache.get("k", signal, async () => value("x".repeat(50)));
+    expect(cache.bytes).toBe(0);
+  });
+
+  test("does not cache failures, and delete() drops an entry", async () => {
+    const cache = createValueCache({ ttlMs: 60_000, maxBytes: 1 << 20 });
+    await expect(cache.get("k", signal, () => Promise.reject(new Error("denied")))).rejects.toThrow(
+      "denied",
+    );
+    expect(text(await cache.get("k", signal, async () => value("ok")))).toBe("ok");
+    cache.delete("k");
+    expect(text(await cache.get("k", signal, async () => value("again")))).toBe("again");
+  });
+
+  test("keys of two identities never collide, whatever the names", () => {
+    const a = toValueKey({
+      identityKey: '["irsa","ns","a"]',
+      region: "r",
+      service: "s",
+      objectId: "x",
+      selector: "",
+    });
+    const b = toValueKey({
+      identityKey: '["irsa","ns","a"],"r"',
+      region: "s",
+      service: "x",
+      objectId: "",
+      selector: "",
+    });
+    expect(a).not.toBe(b);
+  });
+
+  test("reports hits and misses", async () => {
+    const lookups: boolean[] = [];
+    const cache = createValueCache({
+      ttlMs: 60_000,
+      maxBytes: 1 << 20,
+      onLookup: (hit) => lookups.push(hit),
+    });
+    await cache.get("k", signal, async () => value("v"));
+    await cache.get("k", signal, async () => value("v"));
+    expect(lookups).toEqual([false, true]);
+  });
+});

@@ -1,0 +1,109 @@
+import type { RegionalApis } from "../aws/aws-apis.ts";
+import { type AwsFailure, classifyAwsError } from "../aws/aws-errors.ts";
+import { type CachedValue, toValueKey, type ValueCache } from "../cache/value-cache.ts";
+import { Code } from "../errors.ts";
+import { createSecretBatcher } from "./secret-batcher.ts";
+import type { SecretDescriptor } from "./secret-descriptor.ts";
+import { createSsmBatcher } from "./ssm-batcher.ts";
+
+/** The outcome of fetching one object in one region. */
+export type RegionOutcome =
+  | { ok: true; value: CachedValue; region: string }
+  | { ok: false; failure: AwsFailure; region: string };
+
+/** Options of {@link createRegionFetcher}. */
+export interface RegionFetcherOptions {
+  region: string;
+  apis: RegionalApis;
+  /** Fetch `failoverObject` (when set) instead of the object itself. */
+  isFailover: boolean;
+  identityKey: string;
+  valueCache: ValueCache;
+  /** `--secretsmanager-batch`. */
+  useSecretsBatch: boolean;
+  /** The mount's signal: deadline or cancellation. */
+  signal: AbortSignal;
+  /**
+   * Signal of batched AWS calls: a batch may serve several mounts (through the value cache's
+   * coalescing), so it must not end with any single one of them.
+   */
+  batchSignal: AbortSignal;
+  /** Called while an object waits for AWS, with a label naming it; returns the "done" callback. */
+  track: (label: string) => () => void;
+}
+
+/** Fetches objects from one region with the caches and batchers of one mount. */
+export type RegionFetcher = (descriptor: SecretDescriptor) => Promise<RegionOutcome>;
+
+/**
+ * Creates the fetcher of one region: value cache first (per identity), then one GetSecretValue per
+ * secret (or BatchGetSecretValue), and GetParameters batches for SSM. Never rejects: failures are
+ * classified into the outcome, and AccessDenied / NotFound drop the object's cache entry.
+ */
+export function createRegionFetcher(options: RegionFetcherOptions): RegionFetcher {
+  const { region, apis, signal } = options;
+  const getParameter = createSsmBatcher(apis.ssm, options.batchSignal);
+  const getSecretBatched = createSecretBatcher(apis.secretsManager, options.batchSignal);
+
+  return async (descriptor) => {
+    const wanted =
+      options.isFailover && descriptor.failoverObject ? descriptor.failoverObject : descriptor;
+    const isSecret = descriptor.objectType === "secretsmanager";
+    const selector = wanted.objectVersion
+      ? `:${wanted.objectVersion}`
+      : wanted.objectVersionLabel
+        ? `:${wanted.objectVersionLabel}`
+        : "";
+    const key = toValueKey({
+      identityKey: options.identityKey,
+      region,
+      service: descriptor.objectType,
+      objectId: wanted.objectName,
+      // SM selectors name what they are: a version id and a stage could share a spelling.
+      selector: isSecret
+        ? `${wanted.objectVersion ?? ""}|${wanted.objectVersionLabel ?? ""}`
+        : selector,
+    });
+    const done = options.track(
+      `objects[${descriptor.index}] "${wanted.objectName}" in "${region}"`,
+    );
+    try {
+      const value = await options.valueCache.get(key, signal, async (sharedSignal) => {
+        if (!isSecret) {
+          const parameter = await getParameter(`${wanted.objectName}${selector}`);
+          return { bytes: parameter.bytes, version: parameter.version };
+        }
+        const isCurrent =
+          wanted.objectVersion === undefined &&
+          (wanted.objectVersionLabel ?? "AWSCURRENT") === "AWSCURRENT";
+        const secret =
+          options.useSecretsBatch && isCurrent
+            ? await getSecretBatched(wanted.objectName)
+            : await apis.secretsManager.getSecretValue(
+                {
+                  secretId: wanted.objectName,
+                  versionId: wanted.objectVersion,
+                  versionStage: wanted.objectVersionLabel,
+                },
+                { signal: sharedSignal },
+              );
+        return { bytes: secret.bytes, version: secret.versionId };
+      });
+      return { ok: true, value, region };
+    } catch (error) {
+      const failure: AwsFailure = signal.aborted
+        ? {
+            code: Code.DeadlineExceeded,
+            awsCode: "DeadlineExceeded",
+            message: "no answer before the mount deadline",
+            isServerSide: true,
+          }
+        : classifyAwsError(error);
+      if (failure.code === Code.PermissionDenied || failure.code === Code.NotFound)
+        options.valueCache.delete(key);
+      return { ok: false, failure, region };
+    } finally {
+      done();
+    }
+  };
+}

@@ -1,0 +1,68 @@
+import { classifyAwsError } from "../aws/aws-errors.ts";
+import type { SecretsManagerApi, SecretValue } from "../aws/secrets-manager.ts";
+import { Code } from "../errors.ts";
+import { type BatchOutcome, createBatcher } from "./create-batcher.ts";
+
+/** At most this many ids per BatchGetSecretValue call (a Secrets Manager limit). */
+export const secretBatchSize = 20;
+
+/**
+ * `--secretsmanager-batch`: the AWSCURRENT values of secrets asked for in the same tick, fetched
+ * with BatchGetSecretValue (≤20 ids per call). Per-secret errors go to their own object. When the
+ * batch call itself is denied (the role may allow GetSecretValue but not BatchGetSecretValue) or
+ * throttled, each secret is fetched with GetSecretValue instead.
+ */
+export function createSecretBatcher(
+  sm: SecretsManagerApi,
+  signal: AbortSignal,
+): (secretId: string) => Promise<SecretValue> {
+  return createBatcher(secretBatchSize, async (ids) => {
+    let result: Awaited<ReturnType<SecretsManagerApi["batchGetSecretValue"]>>;
+    try {
+      result = await sm.batchGetSecretValue(ids, { signal });
+    } catch (error) {
+      const failure = classifyAwsError(error);
+      if (
+        failure.code !== Code.PermissionDenied &&
+        !(failure.isServerSide && /throttl|toomanyrequests/i.test(failure.awsCode))
+      ) {
+        throw error;
+      }
+      return fetchOneByOne(sm, ids, signal);
+    }
+    const outcomes = new Map<string, BatchOutcome<SecretValue>>();
+    for (const id of ids) {
+      const value = result.values.find(
+        (v) => v.name === id || v.arn === id || v.arn.startsWith(`${id}-`),
+      );
+      const error = result.errors.find((e) => e.secretId === id);
+      if (value) outcomes.set(id, { ok: true, value });
+      else if (error) {
+        outcomes.set(id, {
+          ok: false,
+          error: Object.assign(new Error(error.message), {
+            name: error.errorCode,
+            $fault: "client",
+          }),
+        });
+      }
+    }
+    return outcomes;
+  });
+}
+
+async function fetchOneByOne(sm: SecretsManagerApi, ids: string[], signal: AbortSignal) {
+  const settled = await Promise.allSettled(
+    ids.map((secretId) =>
+      sm.getSecretValue({ secretId, versionId: undefined, versionStage: undefined }, { signal }),
+    ),
+  );
+  return new Map<string, BatchOutcome<SecretValue>>(
+    settled.map((outcome, index) => [
+      ids[index] ?? "",
+      outcome.status === "fulfilled"
+        ? { ok: true, value: outcome.value }
+        : { ok: false, error: outcome.reason },
+    ]),
+  );
+}

@@ -1,0 +1,140 @@
+import { describe, expect, test } from "bun:test";
+import { status } from "@grpc/grpc-js";
+import { isServiceError } from "../helpers/driver-client.ts";
+import { filesOf, startTestBed } from "../helpers/test-bed.ts";
+
+const region = "us-east-1";
+const secretObjects = (names: string[]) =>
+  names.map((n) => `- {objectName: "${n}", objectType: secretsmanager}`).join("\n");
+
+describe("--secretsmanager-batch", () => {
+  test("25 secrets cost two BatchGetSecretValue calls and no GetSecretValue", async () => {
+    await using bed = await startTestBed({ flags: ["--secretsmanager-batch"] });
+    const workload = bed.workload();
+    bed.aws.grant(workload.roleArn, { service: "secretsmanager", resource: "*" });
+    const names = Array.from({ length: 25 }, (_, i) => `batch/s${i}`);
+    for (const name of names) bed.aws.putSecret(region, { name, secretString: `value of ${name}` });
+    bed.aws.resetCalls();
+    const response = await bed.mount(workload, {
+      parameters: { region, objects: secretObjects(names) },
+    });
+    expect(filesOf(response).map((f) => f.text)).toEqual(names.map((n) => `value of ${n}`));
+    const operations = bed.aws.calls
+      .map((c) => c.operation)
+      .filter((o) => o !== "AssumeRoleWithWebIdentity");
+    expect(operations).toEqual(["BatchGetSecretValue", "BatchGetSecretValue"]);
+  });
+
+  test("a missing secret fails only its own object, named in the error", async () => {
+    await using bed = await startTestBed({ flags: ["--secretsmanager-batch"] });
+    const workload = bed.workload();
+    bed.aws.grant(workload.roleArn, { service: "secretsmanager", resource: "*" });
+    bed.aws.putSecret(region, { name: "batch/here", secretString: "here" });
+    const error = await bed
+      .mount(workload, {
+        parameters: { region, objects: secretObjects(["batch/here", "batch/gone"]) },
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(isServiceError(error) && error.code).toBe(status.NOT_FOUND);
+    expect(isServiceError(error) && error.details).toContain('objects[1] "batch/gone"');
+    expect(isServiceError(error) && error.details).not.toContain("objects[0]");
+  });
+
+  test("a role without BatchGetSecretValue falls back to GetSecretValue", async () => {
+    await using bed = await startTestBed({ flags: ["--secretsmanager-batch"] });
+    const workload = bed.workload();
+    bed.aws.grant(workload.roleArn, {
+      service: "secretsmanager",
+      resource: "batch/*",
+      actions: ["GetSecretValue"],
+    });
+    bed.aws.putSecret(region, { name: "batch/a", secretString: "a" });
+    bed.aws.putSecret(region, { name: "batch/b", secretString: "b" });
+    bed.aws.resetCalls();
+    const response = await bed.mount(workload, {
+      parameters: { region, objects: secretObjects(["batch/a", "batch/b"]) },
+    });
+    expect(filesOf(response).map((f) => f.text)).toEqual(["a", "b"]);
+    const operations = bed.aws.calls
+      .map((c) => c.operation)
+      .filter((o) => o !== "AssumeRoleWithWebIdentity");
+    expect(operations.sort()).toEqual(["BatchGetSecretValue", "GetSecretValue", "GetSecretValue"]);
+  });
+
+  test("objects with a version or label still use GetSecretValue", async () => {
+    await using bed = await startTestBed({ flags: ["--secretsmanager-batch"] });
+    const workload = bed.workload();
+    bed.aws.grant(workload.roleArn, { service: "secretsmanager", resource: "*" });
+    bed.aws.putSecret(region, { name: "batch/v", secretString: "old" });
+    bed.aws.putSecret(region, { name: "batch/v", secretString: "new" });
+    bed.aws.resetCalls();
+    const response = await bed.mount(workload, {
+      parameters: {
+        region,
+        objects:
+          "- {objectName: batch/v, objectType: secretsmanager, objectVersionLabel: AWSPREVIOUS}",
+      },
+    });
+    expect(filesOf(response)[0]?.text).toBe("old");
+    expect(bed.aws.calls.map((c) => c.operation)).toContain("GetSecretValue");
+    expect(bed.aws.calls.map((c) => c.operation)).not.toContain("BatchGetSecretValue");
+  });
+});
+
+describe("mount deadlines", () => {
+  test("an AWS region that never answers yields DEADLINE_EXCEEDED naming what was pending, in time", async () => {
+    await using bed = await startTestBed();
+    const workload = bed.workload();
+    bed.aws.grant(workload.roleArn, { service: "secretsmanager", resource: "*" });
+    bed.aws.putSecret(region, { name: "slow/one", secretString: "one" });
+    const hang = bed.aws.hang({ operation: "GetSecretValue" });
+    try {
+      const started = Date.now();
+      const error = await bed
+        .mount(
+          workload,
+          { parameters: { region, objects: secretObjects(["slow/one"]) } },
+          { deadlineMs: 3500 },
+        )
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(isServiceError(error) && error.code).toBe(status.DEADLINE_EXCEEDED);
+      expect(isServiceError(error) && error.details).toContain(
+        'still waiting for objects[0] "slow/one" in "us-east-1"',
+      );
+      // The driver's deadline minus the 2 s margin: the answer arrives well before the driver gives up.
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      hang.release();
+    }
+    const response = await bed.mount(workload, {
+      parameters: { region, objects: secretObjects(["slow/one"]) },
+    });
+    expect(filesOf(response)[0]?.text).toBe("one");
+  });
+
+  test("--mount-timeout bounds a mount when the driver's deadline is longer", async () => {
+    await using bed = await startTestBed({ flags: ["--mount-timeout=500ms"] });
+    const workload = bed.workload();
+    bed.aws.grant(workload.roleArn, { service: "secretsmanager", resource: "*" });
+    const hang = bed.aws.hang({ operation: "GetSecretValue" });
+    try {
+      const started = Date.now();
+      const error = await bed
+        .mount(workload, { parameters: { region, objects: secretObjects(["x"]) } })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(isServiceError(error) && error.code).toBe(status.DEADLINE_EXCEEDED);
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      hang.release();
+    }
+  });
+});
