@@ -63,7 +63,55 @@ describe("parseArgs()", () => {
   });
 });
 
+describe("parseArgs() validate", () => {
+  test("takes the files to check, '-' meaning stdin", () => {
+    expect(parseArgs(["validate", "a.yaml", "-", "dir/b.yml"])).toEqual({
+      ok: true,
+      command: "validate",
+      files: ["a.yaml", "-", "dir/b.yml"],
+    });
+  });
+
+  test("needs at least one file", () => {
+    expect(parseArgs(["validate"])).toEqual({
+      ok: false,
+      message: "validate needs at least one file ('-' reads stdin)",
+    });
+  });
+
+  test("takes no daemon flags, but --help", () => {
+    expect(parseArgs(["validate", "--qps=3", "a.yaml"])).toEqual({
+      ok: false,
+      message: 'validate takes no flags, got "--qps=3"',
+    });
+    expect(parseArgs(["validate", "--help"])).toEqual({ ok: true, command: "help" });
+  });
+
+  test("is a command only in first position", () => {
+    expect(parseArgs(["--qps=2", "validate"]).ok).toBe(false);
+  });
+});
+
+describe("parseArgs() --metrics-address", () => {
+  test.each([":8989", "127.0.0.1:0", "[::1]:9090", ""])("accepts %p", (address) => {
+    const parsed = parseArgs([`--metrics-address=${address}`]);
+    expect(parsed.ok && parsed.command === "run" && parsed.flags["metrics-address"]).toBe(address);
+  });
+
+  test("rejects an address without a port, naming the flag", () => {
+    expect(parseArgs(["--metrics-address=8989"])).toEqual({
+      ok: false,
+      message:
+        'invalid value for --metrics-address: must be host:port, :port or [ipv6]:port, got "8989"',
+    });
+  });
+});
+
 describe("usageText()", () => {
+  test("shows the validate command", () => {
+    expect(usageText()).toContain("validate FILE…");
+  });
+
   test("lists every flag with its default", () => {
     const text = usageText();
     for (const [name, spec] of Object.entries(flagSpecs)) {

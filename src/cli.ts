@@ -1,5 +1,6 @@
 import { type LogFormat, type LogLevel, logLevels } from "./log.ts";
 import { parseDuration } from "./parse-duration.ts";
+import { parseListenAddress } from "./parse-listen-address.ts";
 
 interface FlagSpec<T> {
   /** Default shown in `--help` (the empty string means "not set"). */
@@ -96,10 +97,14 @@ export const flagSpecs = {
     "",
     "credentials URL replacing the EKS Pod Identity agent address, e.g. http://127.0.0.1:2703/v1/credentials",
   ),
-  "metrics-address": stringFlag(
-    ":8989",
-    "HTTP listener for /metrics, /healthz and /readyz; empty disables it",
-  ),
+  "metrics-address": {
+    defaultText: ":8989",
+    help: "HTTP listener for /metrics, /healthz and /readyz (:port = every interface, host:port, port 0 = any free port); empty disables it",
+    parse: (text) =>
+      text === "" || parseListenAddress(text) !== undefined
+        ? { value: text }
+        : { error: `must be host:port, :port or [ipv6]:port, got "${text}"` },
+  } satisfies FlagSpec<string>,
   "cache-ttl": durationFlag(
     "60s",
     "how long a fetched value is served again to the same identity; 0 disables",
@@ -136,15 +141,17 @@ export type Flags = {
 /** The outcome of {@link parseArgs}. */
 export type ParsedArgs =
   | { ok: true; command: "run"; flags: Flags }
+  | { ok: true; command: "validate"; files: string[] }
   | { ok: true; command: "help" | "version" }
   | { ok: false; message: string };
 
 /**
  * Parses the command line (without the executable): `--flag=value`, `--flag value`, bare boolean
- * `--flag`, plus `--help` and `--version`. Never throws; a bad flag yields one
- * message naming it.
+ * `--flag`, plus `--help` and `--version`, or `validate FILE…` (`-` = stdin). Never throws; a bad
+ * flag yields one message naming it.
  */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
+  if (argv[0] === "validate") return parseValidateArgs(argv.slice(1));
   const flags: Record<string, unknown> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
@@ -178,11 +185,22 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   return { ok: true, command: "run", flags: flags as Flags };
 }
 
+function parseValidateArgs(args: readonly string[]): ParsedArgs {
+  if (args.includes("--help") || args.includes("-h")) return { ok: true, command: "help" };
+  const flag = args.find((arg) => arg.startsWith("-") && arg !== "-");
+  if (flag !== undefined) return { ok: false, message: `validate takes no flags, got "${flag}"` };
+  if (args.length === 0) {
+    return { ok: false, message: "validate needs at least one file ('-' reads stdin)" };
+  }
+  return { ok: true, command: "validate", files: [...args] };
+}
+
 /** The `--help` text: usage and every flag with its default. */
 export function usageText(): string {
   const lines = [
     "Usage:",
     "  secrets-store-csi-driver-provider-aws [flags]          run the provider daemon",
+    "  secrets-store-csi-driver-provider-aws validate FILE…   check SecretProviderClass manifests offline ('-' = stdin)",
     "  secrets-store-csi-driver-provider-aws --version | --help",
     "",
     "Flags:",

@@ -1,4 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { ResourceNotFoundException } from "@aws-sdk/client-secrets-manager";
+import { Code, ProviderError } from "./errors.ts";
 import { createLogger } from "./log.ts";
 import { Redacted } from "./redacted.ts";
 
@@ -53,5 +55,87 @@ describe("createLogger()", () => {
     const { log, lines } = capture({ format: "text" });
     log.warn("careful", { where: "objects[0]" });
     expect(lines).toEqual(['1970-01-01T00:00:00.000Z WARN  careful where="objects[0]"\n']);
+  });
+});
+
+describe("toLogValue() redaction", () => {
+  test("an AWS SDK service error prints only safe fields, never its $response", () => {
+    const error = new ResourceNotFoundException({
+      message: "Secrets Manager can't find the specified secret.",
+      $metadata: { httpStatusCode: 400, requestId: "req-123" },
+    });
+    Object.assign(error, {
+      $response: {
+        statusCode: 400,
+        body: "sdk-body-secret-1",
+        headers: { authorization: "sig-9" },
+      },
+      extra: "sdk-extra-secret-2",
+    });
+    const { log, lines } = capture({ level: "debug" });
+    log.debug("Mount failure cause", { error: new Error("wrapped", { cause: error }) });
+    const entry = JSON.parse(lines[0] ?? "{}");
+    expect(entry.error.cause).toEqual({
+      name: "ResourceNotFoundException",
+      message: "Secrets Manager can't find the specified secret.",
+      fault: "client",
+      httpStatusCode: 400,
+      requestId: "req-123",
+    });
+    for (const secret of ["sdk-body-secret-1", "sig-9", "sdk-extra-secret-2"]) {
+      expect(lines[0]).not.toContain(secret);
+    }
+  });
+
+  test("an error from parsing an AWS response withholds its message and stack", () => {
+    let parseError: Error = new Error("unreachable");
+    try {
+      JSON.parse('{"SecretString": leakedSecretValue3}');
+    } catch (error) {
+      parseError = error as Error;
+    }
+    expect(parseError.message).toContain("leakedSecretValue3");
+    Object.defineProperty(parseError, "$responseBodyText", { value: "whole body" });
+    Object.defineProperty(parseError, "$response", { value: { body: "whole body" } });
+    const { log, lines } = capture({ level: "debug" });
+    log.error("failed", { error: parseError });
+    expect(lines[0]).not.toContain("leakedSecretValue3");
+    expect(JSON.parse(lines[0] ?? "{}").error.message).toContain("message withheld");
+  });
+
+  test("keys that name secrets, tokens or credentials are redacted at any depth and in text", () => {
+    const { log, lines } = capture({ level: "debug", format: "text" });
+    log.debug("x", {
+      request: {
+        secrets: '{"password":"pw-secret-4"}',
+        attributes: { "csi.storage.k8s.io/serviceAccount.tokens": "tok-secret-5" },
+        credentials: {
+          accessKeyId: "AKIA1",
+          SecretAccessKey: "sak-secret-6",
+          sessionToken: "st-7",
+        },
+        Authorization: "Bearer abc-secret-8",
+        secretProviderClass: "kept-spc",
+        objectName: "kept-name",
+      },
+    });
+    for (const secret of ["pw-secret-4", "tok-secret-5", "sak-secret-6", "st-7", "abc-secret-8"]) {
+      expect(lines[0]).not.toContain(secret);
+    }
+    expect(lines[0]).toContain("kept-spc");
+    expect(lines[0]).toContain("kept-name");
+  });
+
+  test("a ProviderError keeps its code and reason; a transport error its code", () => {
+    const { log, lines } = capture();
+    log.error("x", {
+      error: new ProviderError(Code.NotFound, "gone", {
+        reason: "SecretNotFound",
+        cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }),
+      }),
+    });
+    const entry = JSON.parse(lines[0] ?? "{}");
+    expect(entry.error).toMatchObject({ code: "NOT_FOUND", reason: "SecretNotFound" });
+    expect(entry.error.cause.code).toBe("ECONNREFUSED");
   });
 });

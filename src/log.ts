@@ -63,24 +63,89 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 /** A logger that drops everything (tests and tools that do not care). */
 export const silentLogger: Logger = createLogger({ level: "error", write: () => {} });
 
-/** Turns a field value into something JSON can carry without leaking secrets. */
+/**
+ * Keys whose values are never logged, whatever they hold (compared in lower case): the request's
+ * `secrets` field, tokens, credentials, secret payloads and raw HTTP responses.
+ */
+const redactedKeys = new Set([
+  "secrets",
+  "secret",
+  "secretvalue",
+  "secretstring",
+  "secretbinary",
+  "token",
+  "tokens",
+  "webidentitytoken",
+  "password",
+  "authorization",
+  "cookie",
+  "credentials",
+  "accesskeyid",
+  "secretaccesskey",
+  "sessiontoken",
+  "contents",
+  "body",
+  "$response",
+  "$responsebodytext",
+  "csi.storage.k8s.io/serviceaccount.tokens",
+]);
+
+/**
+ * Turns a field value into something JSON can carry without leaking secrets, by construction:
+ * - `Redacted` prints `[redacted]`, bytes print their length, keys in {@link redactedKeys} print
+ *   `[redacted]` at any depth;
+ * - errors print only name, message, stack (top level), cause and a few known-safe fields
+ *   (`code`, `reason`, and from AWS SDK errors `$fault`, `httpStatusCode`, `requestId`) — never
+ *   their other own properties, so an SDK error's hidden `$response` cannot reach a log line;
+ * - an error raised while the SDK parsed a response (it carries `$response` but no `$fault`)
+ *   has its message withheld, since a parser's message may quote the body, i.e. a secret.
+ */
 export function toLogValue(value: unknown, depth = 0): unknown {
   if (value instanceof Redacted) return "[redacted]";
-  if (value instanceof Error) {
-    const out: Record<string, unknown> = { name: value.name, message: value.message };
-    if (value.stack !== undefined && depth === 0) out["stack"] = value.stack;
-    if (value.cause !== undefined && depth < 5) out["cause"] = toLogValue(value.cause, depth + 1);
-    return out;
-  }
+  if (value instanceof Error) return toErrorValue(value, depth);
   if (value instanceof Uint8Array) return `[${value.byteLength} bytes]`;
   if (Array.isArray(value)) return depth < 5 ? value.map((v) => toLogValue(v, depth + 1)) : "[…]";
   if (value !== null && typeof value === "object") {
     if (depth >= 5) return "[…]";
     const out: Record<string, unknown> = {};
-    for (const [key, inner] of Object.entries(value)) out[key] = toLogValue(inner, depth + 1);
+    for (const [key, inner] of Object.entries(value)) {
+      out[key] = redactedKeys.has(key.toLowerCase()) ? "[redacted]" : toLogValue(inner, depth + 1);
+    }
     return out;
   }
   return value;
+}
+
+function toErrorValue(error: Error, depth: number): Record<string, unknown> {
+  const fields = error as Error & {
+    code?: unknown;
+    reason?: unknown;
+    $fault?: unknown;
+    $metadata?: { httpStatusCode?: unknown; requestId?: unknown };
+    $response?: unknown;
+    $responseBodyText?: unknown;
+    errors?: unknown;
+  };
+  const isUnparsedResponse =
+    (fields.$response !== undefined || fields.$responseBodyText !== undefined) &&
+    fields.$fault === undefined;
+  const out: Record<string, unknown> = {
+    name: error.name,
+    message: isUnparsedResponse
+      ? "the AWS response could not be parsed (message withheld: it may quote the response body)"
+      : error.message,
+  };
+  if (typeof fields.code === "string" || typeof fields.code === "number") out["code"] = fields.code;
+  if (typeof fields.reason === "string") out["reason"] = fields.reason;
+  if (typeof fields.$fault === "string") out["fault"] = fields.$fault;
+  const metadata = fields.$metadata;
+  if (typeof metadata?.httpStatusCode === "number") out["httpStatusCode"] = metadata.httpStatusCode;
+  if (typeof metadata?.requestId === "string") out["requestId"] = metadata.requestId;
+  if (error.stack !== undefined && depth === 0 && !isUnparsedResponse) out["stack"] = error.stack;
+  if (error.cause !== undefined && depth < 5) out["cause"] = toLogValue(error.cause, depth + 1);
+  if (Array.isArray(fields.errors) && depth < 5)
+    out["errors"] = toLogValue(fields.errors, depth + 1);
+  return out;
 }
 
 function toTextLine(entry: Record<string, unknown>): string {

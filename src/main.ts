@@ -2,14 +2,21 @@ import { parseArgs, usageText } from "./cli.ts";
 import { loadConfig } from "./config.ts";
 import { createLogger } from "./log.ts";
 import { startProvider } from "./provider.ts";
+import { processIo, runValidate } from "./validate/run-validate.ts";
 import { version } from "./version.ts";
 
 // Composition root: argv + env -> Config -> provider -> signals. Exit codes: 2 for bad flags,
-// 1 for a fatal start-up problem, 0 after a clean shutdown.
+// 1 for a fatal start-up problem, 0 after a clean shutdown. `validate` exits 1 on any error found.
 const args = parseArgs(process.argv.slice(2));
 if (!args.ok) {
   process.stderr.write(`secrets-store-csi-driver-provider-aws: ${args.message}\n`);
   process.exit(2);
+}
+if (args.command === "validate") {
+  const exitCode = await runValidate(args.files, processIo);
+  // Let stdout drain first: exiting at once could cut a long report short on a pipe.
+  await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
+  process.exit(exitCode);
 }
 if (args.command !== "run") {
   process.stdout.write(args.command === "help" ? usageText() : `${version}\n`);

@@ -84,6 +84,17 @@ describe("classifyAwsError()", () => {
     expect(classifyAwsError(odd)).toMatchObject({ code: Code.Internal, isServerSide: false });
   });
 
+  test("a response the SDK could not parse never lends its parser message", () => {
+    const parseError = new SyntaxError('JSON Parse error: Unexpected identifier "s3cretValue"');
+    Object.defineProperty(parseError, "$responseBodyText", {
+      value: '{"SecretString": s3cretValue',
+    });
+    Object.defineProperty(parseError, "$response", { value: { statusCode: 200 } });
+    const failure = classifyAwsError(parseError);
+    expect(failure.message).toBe("the answer could not be parsed");
+    expect(JSON.stringify(failure)).not.toContain("s3cretValue");
+  });
+
   test("non-errors are described, not thrown", () => {
     expect(classifyAwsError("weird")).toMatchObject({ awsCode: "UnknownError", message: "weird" });
   });

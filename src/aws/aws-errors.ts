@@ -104,6 +104,8 @@ function readErrorFields(error: unknown): {
   const record = error as Error & {
     $fault?: unknown;
     $metadata?: { httpStatusCode?: unknown };
+    $response?: unknown;
+    $responseBodyText?: unknown;
     code?: unknown;
   };
   const status = record.$metadata?.httpStatusCode;
@@ -113,7 +115,13 @@ function readErrorFields(error: unknown): {
     name = record.code;
   }
   let message = record.message;
-  if (message === "" || message === "UnknownError") {
+  if (
+    (record.$response !== undefined || record.$responseBodyText !== undefined) &&
+    record.$fault === undefined
+  ) {
+    // The SDK failed to parse an answer; a parser's message may quote the body, i.e. the secret.
+    message = "the answer could not be parsed";
+  } else if (message === "" || message === "UnknownError") {
     message = error.cause instanceof Error ? error.cause.message : "no message";
   }
   return {

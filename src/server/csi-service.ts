@@ -12,6 +12,8 @@ import {
   type MountRequest,
   type MountResponse,
   MountResponseSchema,
+  type VersionRequest,
+  VersionRequestSchema,
   type VersionResponse,
   VersionResponseSchema,
 } from "../../gen/v1alpha1/service_pb.ts";
@@ -47,6 +49,11 @@ function serializerOf(schema: DescMessage) {
 
 function deserializerOf(schema: DescMessage) {
   return (bytes: Buffer) => fromBinary(schema, bytes);
+}
+
+/** A Version request as the driver's health check sends it (used by our own `/healthz`). */
+export function toVersionRequest(): VersionRequest {
+  return create(VersionRequestSchema, { version: "v1alpha1" });
 }
 
 /** The Version answer of SPEC §2. */

@@ -1,4 +1,4 @@
-import { chmodSync, lstatSync, statSync, unlinkSync } from "node:fs";
+import { lstatSync, statSync, unlinkSync } from "node:fs";
 import { dirname } from "node:path";
 import {
   Server,
@@ -14,14 +14,17 @@ import type {
 } from "../../gen/v1alpha1/service_pb.ts";
 import { Code, ProviderError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import { attributeKeys } from "../mount/attribute-keys.ts";
+import { type Metrics, noopMetrics } from "../metrics.ts";
 import type { MountHandler } from "../mount/handle-mount.ts";
+import { createMountStats, runWithMountStats } from "../mount-stats.ts";
+import { startAuthorityFront } from "./authority-front.ts";
 import {
   csiServiceDefinition,
   fromMountRequest,
   toMountResponse,
   toVersionResponse,
 } from "./csi-service.ts";
+import { readMountLabels } from "./read-mount-labels.ts";
 import { toGrpcStatus } from "./to-grpc-status.ts";
 
 /** The driver's deadline minus this margin bounds a Mount, so the answer arrives in time. */
@@ -35,6 +38,8 @@ export interface GrpcServerOptions {
   /** Upper bound of one Mount (`--mount-timeout`). */
   mountTimeoutMs: number;
   log: Logger;
+  /** Records mounts (count, code, duration, in flight). @default noopMetrics */
+  metrics?: Metrics | undefined;
 }
 
 /** A running provider server. */
@@ -72,34 +77,35 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
       );
     },
   });
-  // umask narrows the window in which the socket exists with a wider mode; chmod makes it exact.
-  const previousUmask = process.umask(0o177);
-  try {
-    await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`unix:${socketPath}`, ServerCredentials.createInsecure(), (error, port) =>
-        error
-          ? reject(new Error(`cannot listen on "${socketPath}": ${error.message}`))
-          : resolve(port),
-      ),
-    );
-  } finally {
-    process.umask(previousUmask);
-  }
-  chmodSync(socketPath, 0o600);
+  // Drivers before v1.6 send the socket path as :authority, which the HTTP/2 server under grpc-js
+  // rejects; the front on the socket fixes that and hands connections over in-process (issue 9).
+  const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
+  const front = await startAuthorityFront({
+    socketPath,
+    injectConnection: (connection) => injector.injectConnection(connection),
+    log,
+  });
 
   return {
     async stop(graceMs) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          log.warn("In-flight Mounts did not finish in time; closing connections", { graceMs });
-          server.forceShutdown();
-          resolve();
-        }, graceMs);
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      front.stopAccepting();
+      // grpc-js sends GOAWAY and closes each connection once its calls are done. Its callback is
+      // not the signal: with injected connections it can fire at once under Bun (the injector's
+      // never-listening HTTP/2 server closes synchronously), so wait for the connections instead.
+      server.tryShutdown(() => {});
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const isDrained = await Promise.race([
+        front.drained().then(() => true),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), graceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!isDrained) {
+        log.warn("In-flight Mounts did not finish in time; closing connections", { graceMs });
+        server.forceShutdown();
+        front.destroyConnections();
+      }
       removeSocket(socketPath);
     },
   };
@@ -107,13 +113,30 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
 
 type MountAnswer = { response: MountResponse } | { status: { code: status; details: string } };
 
-/** Runs one Mount within its budget and turns the outcome into an answer; never rejects. */
+/**
+ * Runs one Mount within its budget and turns the outcome into an answer; never rejects. Logs one
+ * summary line (pod, namespace, SPC, objects, duration, outcome, code, AWS calls, cache hits) and
+ * records the Mount in the metrics.
+ */
 async function serveMount(
   call: ServerUnaryCall<MountRequest, MountResponse>,
   options: GrpcServerOptions,
 ): Promise<MountAnswer> {
   const started = performance.now();
-  const log = options.log.child(toLogContext(call.request.attributes));
+  const metrics = options.metrics ?? noopMetrics;
+  const { objects, ...who } = readMountLabels(call.request.attributes);
+  const log = options.log.child(who);
+  const stats = createMountStats();
+  const summary = (outcome: string, code: string) => ({
+    outcome,
+    code,
+    objects,
+    durationMs: Math.round(performance.now() - started),
+    awsCalls: stats.awsCalls,
+    cacheHits: stats.cacheHits,
+    cacheMisses: stats.cacheMisses,
+    kubeRequests: stats.kubeRequests,
+  });
   const budgetMs = Math.min(
     options.mountTimeoutMs,
     toDeadlineMs(call.getDeadline()) - deadlineMarginMs,
@@ -126,12 +149,20 @@ async function serveMount(
       }),
     );
   call.on("cancelled", onCancel);
+  // What the Mount waits for right now, so a deadline can say what did not answer.
+  const pending = new Set<string>();
+  const track = (label: string) => {
+    pending.add(label);
+    return () => pending.delete(label);
+  };
   const timer = setTimeout(
     () =>
       controller.abort(
         new ProviderError(
           Code.DeadlineExceeded,
-          `Mount did not finish within its ${(Math.max(0, budgetMs) / 1000).toFixed(1)}s budget: AWS or the Kubernetes API did not answer in time`,
+          `Mount did not finish within its ${(Math.max(0, budgetMs) / 1000).toFixed(1)}s budget; still waiting for ${
+            pending.size > 0 ? [...pending].join(", ") : "the provider"
+          }`,
           { reason: "DeadlineExceeded" },
         ),
       ),
@@ -144,30 +175,31 @@ async function serveMount(
     }),
   );
   aborted.catch(() => {});
+  metrics.mountStarted();
+  let code = "INTERNAL";
   try {
     const result = await Promise.race([
-      options.handleMount(fromMountRequest(call.request), { signal: controller.signal, log }),
+      runWithMountStats(stats, () =>
+        options.handleMount(fromMountRequest(call.request), {
+          signal: controller.signal,
+          log,
+          track,
+        }),
+      ),
       aborted,
     ]);
-    log.info("Mount succeeded", {
-      outcome: "success",
-      code: "OK",
-      files: result.files.length,
-      durationMs: Math.round(performance.now() - started),
-    });
+    code = "OK";
+    log.info("Mount succeeded", { ...summary("success", code), files: result.files.length });
     return { response: toMountResponse(result, options.driverWritesSecrets) };
   } catch (error) {
     const answer = toGrpcStatus(error, log);
-    log.info("Mount failed", {
-      outcome: "error",
-      code: answer.providerCode,
-      durationMs: Math.round(performance.now() - started),
-      error: answer.details,
-    });
+    code = answer.providerCode;
+    log.info("Mount failed", { ...summary("error", code), error: answer.details });
     return { status: { code: answer.code, details: answer.details } };
   } finally {
     clearTimeout(timer);
     call.removeListener("cancelled", onCancel);
+    metrics.mountFinished({ code, durationMs: performance.now() - started });
   }
 }
 
@@ -175,25 +207,6 @@ async function serveMount(
 function toDeadlineMs(deadline: Date | number): number {
   const at = deadline instanceof Date ? deadline.getTime() : deadline;
   return Number.isFinite(at) ? at - Date.now() : Number.POSITIVE_INFINITY;
-}
-
-/** Pod and SPC names for log lines, read leniently: the request is validated later. */
-function toLogContext(attributesJson: string): Record<string, string | undefined> {
-  try {
-    const attributes: unknown = JSON.parse(attributesJson);
-    if (attributes === null || typeof attributes !== "object") return {};
-    const read = (key: string) => {
-      const value = (attributes as Record<string, unknown>)[key];
-      return typeof value === "string" ? value : undefined;
-    };
-    return {
-      pod: read(attributeKeys.podName),
-      namespace: read(attributeKeys.podNamespace),
-      secretProviderClass: read(attributeKeys.secretProviderClass),
-    };
-  } catch {
-    return {};
-  }
 }
 
 function prepareSocketPath(socketPath: string): void {

@@ -174,7 +174,13 @@ describe("the provider process lifecycle (binary)", () => {
     await new Promise((r) => stale.close(r));
     writeFileSync(join(volume, "keep"), "");
     const child = Bun.spawn(
-      [...commands.binary, `--provider-volume=${volume}`, "--kube-api-url=http://127.0.0.1:1"],
+      [
+        ...commands.binary,
+        `--provider-volume=${volume}`,
+        "--kube-api-url=http://127.0.0.1:1",
+        // Not the default :8989, which another provider on this machine may hold.
+        "--metrics-address=127.0.0.1:0",
+      ],
       { env: { PATH: "/usr/bin:/bin" }, stdout: "pipe", stderr: "pipe" },
     );
     try {

@@ -9,6 +9,10 @@ import { type Provider, startProvider } from "../../src/provider.ts";
 import { createFakeAws, type FakeAws } from "../fakes/fake-aws.ts";
 import { createFakeKube, type FakeKube } from "../fakes/fake-kube.ts";
 import {
+  createFakePodIdentityAgent,
+  type FakePodIdentityAgent,
+} from "../fakes/fake-pod-identity-agent.ts";
+import {
   buildMountRequest,
   createDriverClient,
   type DriverClient,
@@ -47,17 +51,34 @@ export interface Workload {
 export interface TestBed extends AsyncDisposable {
   aws: FakeAws;
   kube: FakeKube;
+  /** The fake EKS Pod Identity agent the provider is pointed at (`--pod-identity-agent-url`). */
+  agent: FakePodIdentityAgent;
   dir: string;
   socketPath: string;
   client: DriverClient;
   /** Everything the provider logged (stdout and stderr for child processes). */
   output(): string;
-  /** Seeds a ServiceAccount with a role (unless `roleArn: null`) and a trusted token. */
+  /**
+   * Base URL of the provider's `/metrics` listener as bound, e.g. `http://127.0.0.1:40123`: from
+   * the Provider in-process, else from the JSON start line of the child's log.
+   */
+  metricsUrl(): Promise<string>;
+  /** The provider object in `in-process` mode (undefined for child processes). */
+  provider: Provider | undefined;
+  /** Process id of the provider child process (binary and source modes). */
+  pid: number | undefined;
+  /** Milliseconds from spawning the child process to its socket existing (child modes). */
+  startupMs: number | undefined;
+  /**
+   * Seeds a ServiceAccount with a role (unless `roleArn: null`) and a token STS trusts; with
+   * `podIdentity`, the token is associated with the role in the fake agent instead.
+   */
   workload(options?: {
     namespace?: string;
     serviceAccount?: string;
     roleArn?: string | null;
     pod?: string;
+    podIdentity?: boolean;
   }): Workload;
   /** Builds a driver-style request for `workload` and mounts it. */
   mount(
@@ -88,6 +109,7 @@ export async function startTestBed(options: TestBedOptions = {}): Promise<TestBe
   const dir = mkdtempSync(join(tmpdir(), "aws-provider-test-"));
   const aws = createFakeAws();
   const kube = await createFakeKube();
+  const agent = createFakePodIdentityAgent(aws);
   const { tokenFile, caFile } = kube.writeClientFiles(dir);
   const socketPath = join(dir, "aws.sock");
   const flags = [
@@ -95,6 +117,7 @@ export async function startTestBed(options: TestBedOptions = {}): Promise<TestBe
     `--kube-api-url=${kube.url}`,
     `--kube-token-file=${tokenFile}`,
     `--kube-ca-file=${caFile}`,
+    `--pod-identity-agent-url=${agent.url}`,
     "--log-level=debug",
     "--metrics-address=127.0.0.1:0",
     ...(options.flags ?? []),
@@ -109,6 +132,7 @@ export async function startTestBed(options: TestBedOptions = {}): Promise<TestBe
 
   let output = "";
   let provider: Provider | undefined;
+  let startupMs: number | undefined;
   let child: Subprocess | undefined;
   if (mode === "in-process") {
     const parsed = parseArgs(flags);
@@ -122,6 +146,7 @@ export async function startTestBed(options: TestBedOptions = {}): Promise<TestBe
       mode === "binary"
         ? [binaryPath, ...flags]
         : [bunPath, resolve(import.meta.dir, "../../src/main.ts"), ...flags];
+    const spawnedAt = performance.now();
     child = Bun.spawn(command, {
       env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", ...env },
       stdout: "pipe",
@@ -133,7 +158,8 @@ export async function startTestBed(options: TestBedOptions = {}): Promise<TestBe
     };
     void collect(child.stdout as ReadableStream<Uint8Array>);
     void collect(child.stderr as ReadableStream<Uint8Array>);
-    await waitFor(() => existsSync(socketPath) || child?.exitCode !== null, 10_000);
+    await waitFor(() => existsSync(socketPath) || child?.exitCode !== null, 10_000, undefined, 1);
+    startupMs = performance.now() - spawnedAt;
     if (!existsSync(socketPath))
       throw new Error(`provider did not start (exit ${child.exitCode}):\n${output}`);
   }
@@ -150,6 +176,7 @@ export async function startTestBed(options: TestBedOptions = {}): Promise<TestBe
       await child.exited;
     }
     const sensitive = [...aws.sensitiveValues(), ...kube.sensitiveValues()];
+    await agent.close();
     await aws.close();
     await kube.close();
     rmSync(dir, { recursive: true, force: true });
@@ -162,10 +189,24 @@ export async function startTestBed(options: TestBedOptions = {}): Promise<TestBe
   return {
     aws,
     kube,
+    agent,
     dir,
     socketPath,
     client,
     output: () => output,
+    provider,
+    pid: child?.pid,
+    startupMs,
+    async metricsUrl() {
+      if (provider) {
+        if (provider.metricsUrl === undefined) throw new Error("the metrics listener is disabled");
+        return provider.metricsUrl;
+      }
+      await waitFor(() => readMetricsAddress(output) !== undefined, 5000);
+      const address = readMetricsAddress(output);
+      if (address === undefined) throw new Error(`no metricsAddress in the start line:\n${output}`);
+      return `http://${address}`;
+    },
     workload(workloadOptions = {}) {
       const namespace = workloadOptions.namespace ?? "default";
       const serviceAccount = workloadOptions.serviceAccount ?? "app";
@@ -173,24 +214,25 @@ export async function startTestBed(options: TestBedOptions = {}): Promise<TestBe
         workloadOptions.roleArn === undefined
           ? `arn:aws:iam::${aws.accountId}:role/${namespace}-${serviceAccount}`
           : workloadOptions.roleArn;
+      counter += 1;
+      const token = `eyJhbGciOiJSUzI1NiJ9.test-${namespace}-${serviceAccount}-${counter}-${crypto.randomUUID()}.sig`;
+      const pod = {
+        name: workloadOptions.pod ?? `${serviceAccount}-pod`,
+        namespace,
+        serviceAccountName: serviceAccount,
+      };
+      if (workloadOptions.podIdentity) {
+        kube.putServiceAccount(namespace, serviceAccount, {});
+        if (roleArn) agent.associate(token, roleArn);
+        return { pod, roleArn: roleArn ?? "", token, tokens: { "pods.eks.amazonaws.com": token } };
+      }
       kube.putServiceAccount(
         namespace,
         serviceAccount,
         roleArn ? { "eks.amazonaws.com/role-arn": roleArn } : {},
       );
-      counter += 1;
-      const token = `eyJhbGciOiJSUzI1NiJ9.test-${namespace}-${serviceAccount}-${counter}-${crypto.randomUUID()}.sig`;
       aws.trustWebIdentity(token, roleArn ? { roleArns: [roleArn] } : {});
-      return {
-        pod: {
-          name: workloadOptions.pod ?? `${serviceAccount}-pod`,
-          namespace,
-          serviceAccountName: serviceAccount,
-        },
-        roleArn: roleArn ?? "",
-        token,
-        tokens: { "sts.amazonaws.com": token },
-      };
+      return { pod, roleArn: roleArn ?? "", token, tokens: { "sts.amazonaws.com": token } };
     },
     mount(workload, init, mountOptions) {
       return client.mount(
@@ -203,18 +245,29 @@ export async function startTestBed(options: TestBedOptions = {}): Promise<TestBe
   };
 }
 
-/** Polls `condition` every 10 ms (running `poll` first each time) until it holds or `timeoutMs` passes. */
+/** Polls `condition` every `intervalMs` (running `poll` first each time) until it holds or `timeoutMs` passes. */
 export async function waitFor(
   condition: () => boolean,
   timeoutMs: number,
   poll?: () => Promise<void>,
+  intervalMs = 10,
 ): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     if (poll) await poll();
     if (condition() || Date.now() >= until) return;
-    await Bun.sleep(10);
+    await Bun.sleep(intervalMs);
   }
+}
+
+/** The `metricsAddress` of the JSON "AWS provider started" line, once it was logged. */
+function readMetricsAddress(output: string): string | undefined {
+  for (const line of output.split("\n")) {
+    if (!line.includes('"AWS provider started"')) continue;
+    const entry = JSON.parse(line) as { metricsAddress?: unknown };
+    return typeof entry.metricsAddress === "string" ? entry.metricsAddress : undefined;
+  }
+  return undefined;
 }
 
 /**

@@ -1,0 +1,55 @@
+import { isSeq, parseDocument } from "yaml";
+import { attributeKeys } from "../mount/attribute-keys.ts";
+import { parameterKeys } from "../mount/parse-parameters.ts";
+
+/** Who a Mount is for, for its log lines. Every field is undefined when it cannot be read. */
+export interface MountLabels {
+  pod: string | undefined;
+  namespace: string | undefined;
+  secretProviderClass: string | undefined;
+  /** Entries of the SPC `objects` list, when it parses as a YAML list. */
+  objects: number | undefined;
+}
+
+/**
+ * Reads pod, namespace, SecretProviderClass and object count from the request's attributes,
+ * leniently: the pipeline validates the request later, so a malformed one only yields
+ * undefined fields here. Never throws and never reads the token attribute.
+ */
+export function readMountLabels(attributesJson: string): MountLabels {
+  const labels: MountLabels = {
+    pod: undefined,
+    namespace: undefined,
+    secretProviderClass: undefined,
+    objects: undefined,
+  };
+  let attributes: unknown;
+  try {
+    attributes = JSON.parse(attributesJson);
+  } catch {
+    return labels;
+  }
+  if (attributes === null || typeof attributes !== "object") return labels;
+  const read = (key: string) => {
+    const value = Object.hasOwn(attributes, key)
+      ? (attributes as Record<string, unknown>)[key]
+      : undefined;
+    return typeof value === "string" ? value : undefined;
+  };
+  labels.pod = read(attributeKeys.podName);
+  labels.namespace = read(attributeKeys.podNamespace);
+  labels.secretProviderClass = read(attributeKeys.secretProviderClass);
+  labels.objects = countObjects(read(parameterKeys.objects));
+  return labels;
+}
+
+function countObjects(objectsYaml: string | undefined): number | undefined {
+  if (objectsYaml === undefined) return undefined;
+  try {
+    const document = parseDocument(objectsYaml);
+    if (document.errors.length > 0) return undefined;
+    return isSeq(document.contents) ? document.contents.items.length : undefined;
+  } catch {
+    return undefined;
+  }
+}

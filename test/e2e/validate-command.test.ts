@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { binaryPath } from "../helpers/test-bed.ts";
+
+const root = resolve(import.meta.dir, "../..");
+const commands = {
+  binary: [binaryPath],
+  source: [process.execPath, join(root, "src/main.ts")],
+} as const;
+
+const twoBadSpcs = `# Two SecretProviderClasses, each with one mistake.
+apiVersion: secrets-store.csi.x-k8s.io/v1
+kind: SecretProviderClass
+metadata:
+  name: first
+spec:
+  provider: aws
+  parameters:
+    region: us-east-1
+    objects: |
+      - objectName: "prod/db"
+        objectType: "secretsmanager"
+      - objectName: "prod/api"
+        objectType: "secretsmanagr"
+---
+apiVersion: secrets-store.csi.x-k8s.io/v1
+kind: SecretProviderClass
+metadata:
+  name: second
+spec:
+  provider: aws
+  parameters:
+    objects: |
+      - objectName: "/prod/flag"
+        objectType: "ssmparameter"
+        filePermission: "644"
+`;
+
+describe.each(["binary", "source"] as const)("validate (%s)", (mode) => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "validate-"));
+    writeFileSync(join(dir, "two.yaml"), twoBadSpcs);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const run = (args: string[], stdin?: string) => {
+    const result = Bun.spawnSync([...commands[mode], "validate", ...args], {
+      cwd: dir,
+      env: { PATH: "/usr/bin:/bin" },
+      stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin),
+    });
+    return {
+      exitCode: result.exitCode,
+      stdout: result.stdout.toString(),
+      stderr: result.stderr.toString(),
+    };
+  };
+
+  test("reports each SPC's problem at its line and column inside the objects block, and exits 1", () => {
+    const result = run(["two.yaml"]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout.trim().split("\n")).toEqual([
+      'two.yaml:14:21: error: objects[1] ("prod/api").objectType: "secretsmanagr" is not an object type: use "secretsmanager" or "ssmparameter"',
+      expect.stringMatching(
+        /^two\.yaml:26:25: error: objects\[0\] \("\/prod\/flag"\)\.filePermission: /,
+      ),
+    ]);
+    expect(result.stderr).toBe(
+      "validate: 2 SecretProviderClasses in 1 file: 2 errors, 0 warnings\n",
+    );
+  });
+
+  test("reads '-' from stdin", () => {
+    const result = run(["-"], twoBadSpcs);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toStartWith("<stdin>:14:21: error:");
+  });
+
+  test("the examples validate clean", () => {
+    const examples = [...new Bun.Glob("examples/**/*.{yaml,yml}").scanSync({ cwd: root })];
+    expect(examples.length).toBeGreaterThan(0);
+    const result = run(examples.map((file) => join(root, file)));
+    expect(result.stdout).toBe("");
+    expect(result.exitCode).toBe(0);
+  });
+
+  test("without files it exits 2 with one line", () => {
+    const result = run([]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe(
+      "secrets-store-csi-driver-provider-aws: validate needs at least one file ('-' reads stdin)\n",
+    );
+  });
+});
