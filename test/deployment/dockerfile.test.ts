@@ -1,0 +1,167 @@
+/**
+ * The Dockerfile and its build context: pinned Bun, lockfile install, cross-compiling build stage,
+ * distroless non-root final stage holding only the binary. Without a Docker engine here, the build
+ * stage's two RUN steps are also run as they are, outside Docker, for both architectures.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { elfMachine } from "./elf.ts";
+import { packageVersion, readRepoFile, repoRoot } from "./k8s.ts";
+
+/** One instruction of the Dockerfile, continuation lines joined. */
+interface Instruction {
+  keyword: string;
+  args: string;
+}
+
+/** Parses the Dockerfile into instructions grouped by stage (each `FROM` starts a stage). */
+function parseDockerfile(text: string): Instruction[][] {
+  const logical = text
+    .replaceAll(/\\\n/g, " ")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"));
+  const stages: Instruction[][] = [];
+  for (const line of logical) {
+    const [keyword = "", ...rest] = line.split(/\s+/);
+    const instruction = { keyword: keyword.toUpperCase(), args: rest.join(" ") };
+    if (instruction.keyword === "FROM") stages.push([]);
+    stages.at(-1)?.push(instruction);
+  }
+  return stages;
+}
+
+const packageJson = JSON.parse(readRepoFile("package.json")) as {
+  devDependencies: Record<string, string>;
+};
+const stages = parseDockerfile(readRepoFile("Dockerfile"));
+const [buildStage = [], finalStage = []] = stages;
+const runs = buildStage.filter((instruction) => instruction.keyword === "RUN");
+
+describe("Dockerfile", () => {
+  test("has a build stage on package.json's Bun, on the build platform, and a final stage", () => {
+    expect(stages).toHaveLength(2);
+    expect(buildStage[0]?.args).toBe(
+      `--platform=$BUILDPLATFORM oven/bun:${packageJson.devDependencies["bun"]} AS build`,
+    );
+  });
+
+  test("installs production dependencies from package-lock.json, frozen, without scripts", () => {
+    const copies = buildStage.filter((instruction) => instruction.keyword === "COPY");
+    expect(copies[0]?.args).toBe("package.json package-lock.json ./");
+    expect(runs[0]?.args).toBe("bun install --frozen-lockfile --production --ignore-scripts");
+  });
+
+  test("compiles one self-contained binary per TARGETARCH, version stamped", () => {
+    const build = runs[1]?.args ?? "";
+    expect(buildStage.map((instruction) => `${instruction.keyword} ${instruction.args}`)).toContain(
+      "ARG TARGETARCH",
+    );
+    expect(build).toContain("amd64) target=bun-linux-x64");
+    expect(build).toContain("arm64) target=bun-linux-arm64");
+    for (const flag of [
+      "--compile",
+      "--no-compile-autoload-dotenv",
+      "--no-compile-autoload-bunfig",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax of the Dockerfile
+      '--target="${target}"',
+      "BUILD_VERSION",
+    ])
+      expect(build).toContain(flag);
+  });
+
+  test("ends on distroless glibc as non-root, with only the binary, run as the entrypoint", () => {
+    expect(finalStage[0]?.args).toBe("gcr.io/distroless/base-nossl-debian12:nonroot");
+    const kinds = finalStage.map((instruction) => instruction.keyword);
+    expect(kinds.filter((kind) => kind === "COPY" || kind === "ADD" || kind === "RUN")).toEqual([
+      "COPY",
+    ]);
+    expect(finalStage.find((i) => i.keyword === "COPY")?.args).toBe(
+      "--from=build /out/secrets-store-csi-driver-provider-aws /bin/secrets-store-csi-driver-provider-aws",
+    );
+    expect(finalStage.find((i) => i.keyword === "USER")?.args).toBe("65532:65532");
+    expect(finalStage.at(-1)).toEqual({
+      keyword: "ENTRYPOINT",
+      args: '["/bin/secrets-store-csi-driver-provider-aws"]',
+    });
+  });
+});
+
+describe(".dockerignore", () => {
+  test("lets in only the lockfile, tsconfig and sources, without tests", () => {
+    const rules = readRepoFile(".dockerignore")
+      .split("\n")
+      .filter((line) => line.trim() !== "" && !line.startsWith("#"));
+    expect(rules).toEqual([
+      "*",
+      "!package.json",
+      "!package-lock.json",
+      "!tsconfig.json",
+      "!src/",
+      "!gen/",
+      "**/*.test.ts",
+    ]);
+  });
+});
+
+describe("the build stage, run outside Docker", () => {
+  const context = mkdtempSync(join(tmpdir(), "docker-build-stage-"));
+  const workdir = join(context, "src");
+  const out = join(context, "out");
+  afterAll(() => rmSync(context, { recursive: true, force: true }));
+  // The image has `bun` on its PATH; here it is this test runner's executable (named bun.exe in
+  // the npm package).
+  const bunDir = join(context, "bin");
+  mkdirSync(bunDir, { recursive: true });
+  symlinkSync(process.execPath, join(bunDir, "bun"));
+  const run = (script: string, env: Record<string, string> = {}) =>
+    Bun.spawnSync(["sh", "-c", script.replaceAll("/out/", `${out}/`)], {
+      cwd: workdir,
+      env: {
+        PATH: `${bunDir}:${process.env["PATH"] ?? "/usr/bin:/bin"}`,
+        HOME: process.env["HOME"] ?? "/root",
+        ...env,
+      },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+
+  test(
+    "installs from the lockfile and compiles for amd64 and arm64 with the package version",
+    () => {
+      mkdirSync(out, { recursive: true });
+      for (const file of ["package.json", "package-lock.json", "tsconfig.json", "src", "gen"])
+        cpSync(join(repoRoot, file), join(workdir, file), {
+          recursive: true,
+          filter: (source) => !source.endsWith(".test.ts"),
+        });
+      const install = run(runs[0]?.args ?? "false");
+      expect(install.stderr.toString() + install.stdout.toString()).not.toContain("error:");
+      expect(install.exitCode).toBe(0);
+
+      for (const arch of ["amd64", "arm64"]) {
+        const build = run(runs[1]?.args ?? "false", { TARGETARCH: arch, VERSION: "" });
+        expect({ arch, exitCode: build.exitCode, stderr: build.stderr.toString() }).toEqual({
+          arch,
+          exitCode: 0,
+          stderr: "",
+        });
+        rmSync(join(out, `provider-${arch}`), { force: true });
+        cpSync(join(out, "secrets-store-csi-driver-provider-aws"), join(out, `provider-${arch}`));
+      }
+      expect(elfMachine(join(out, "provider-arm64"))).toBe("aarch64");
+      expect(elfMachine(join(out, "provider-amd64"))).toBe("x86-64");
+      const version = Bun.spawnSync([join(out, "provider-amd64"), "--version"]);
+      expect(version.stdout.toString().trim()).toBe(packageVersion);
+    },
+    { timeout: 180_000 },
+  );
+
+  test("refuses a TARGETARCH it cannot build", () => {
+    const build = run(runs[1]?.args ?? "true", { TARGETARCH: "s390x", VERSION: "1.0.0" });
+    expect(build.exitCode).not.toBe(0);
+    expect(build.stderr.toString()).toContain("unsupported TARGETARCH 's390x'");
+  });
+});
