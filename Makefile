@@ -16,7 +16,7 @@ CROSS_BINARIES := $(BINARY)-linux-amd64 $(BINARY)-linux-arm64
 SOURCES    := $(shell find src gen -name '*.ts' -not -name '*.test.ts' 2>/dev/null)
 # One self-contained executable; it must not pick up a .env or bunfig.toml from where it runs.
 BUN_COMPILE = $(BUN) build src/main.ts --compile --minify --sourcemap=none \
-  --no-compile-autoload-dotenv --no-compile-autoload-bunfig \
+  --no-compile-autoload-dotenv --no-compile-autoload-bunfig --compile-exec-argv=--smol \
   --define BUILD_VERSION='"$(VERSION)"'
 
 .DEFAULT_GOAL := all

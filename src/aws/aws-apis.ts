@@ -1,8 +1,7 @@
-import { Agent as HttpAgent } from "node:http";
-import { Agent as HttpsAgent } from "node:https";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
+import { FetchHttpHandler } from "@smithy/fetch-http-handler";
 import type { AwsTransportConfig } from "../config.ts";
 import type { Redacted } from "../redacted.ts";
 import type { AwsCredentials } from "./aws-credentials.ts";
@@ -35,10 +34,7 @@ export interface AwsApis {
  * shared config files or IMDS (SPEC §4).
  */
 export function createAwsApis(transport: AwsTransportConfig): AwsApis {
-  const requestHandler = {
-    httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 256 }),
-    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 256 }),
-  };
+  const requestHandler = new FetchHttpHandler({ keepAlive: true });
   const common = (region: string, endpoint: string | undefined) => ({
     region,
     requestHandler,
@@ -49,32 +45,84 @@ export function createAwsApis(transport: AwsTransportConfig): AwsApis {
     ...(transport.maxAttempts === undefined ? {} : { maxAttempts: transport.maxAttempts }),
     ...(transport.retryMode === undefined ? {} : { retryMode: transport.retryMode }),
   });
-  return {
-    sts(region, credentials) {
-      // Without the pod's credentials only the unsigned web-identity exchange is possible; a
-      // provider that throws keeps the SDK from ever resolving its default credential chain.
-      const client = new STSClient({
+  // Building an SDK client costs more CPU than a cached mount, so clients live as long as the
+  // credentials object they sign with (the credential cache keeps one per identity): a WeakMap
+  // keyed by it lets them go with the credentials and can never hand them to another identity.
+  const unsignedSts = new Map<string, StsApi>();
+  const signedSts = new WeakMap<Redacted<AwsCredentials>, Map<string, StsApi>>();
+  const regional = new WeakMap<Redacted<AwsCredentials>, Map<string, RegionalApis>>();
+  const memo = <K extends object, V>(
+    cache: WeakMap<K, Map<string, V>>,
+    key: K,
+    region: string,
+    make: () => V,
+  ) => {
+    let byRegion = cache.get(key);
+    if (!byRegion) {
+      byRegion = new Map();
+      cache.set(key, byRegion);
+    }
+    let value = byRegion.get(region);
+    if (value === undefined) {
+      value = make();
+      byRegion.set(region, value);
+    }
+    return value;
+  };
+  const makeSts = (region: string, credentials: Redacted<AwsCredentials> | undefined) =>
+    createStsApi(
+      new STSClient({
         ...common(region, transport.stsEndpoint),
+        // Without the pod's credentials only the unsigned web-identity exchange is possible; a
+        // provider that throws keeps the SDK from ever resolving its default credential chain.
         credentials: credentials
           ? toSdkCredentials(credentials)
           : () => Promise.reject(new Error("the provider's own AWS credentials are never used")),
-      });
-      return createStsApi(client);
+      }),
+    );
+  return {
+    sts(region, credentials) {
+      if (credentials)
+        return memo(signedSts, credentials, region, () => makeSts(region, credentials));
+      let sts = unsignedSts.get(region);
+      if (!sts) {
+        sts = makeSts(region, undefined);
+        unsignedSts.set(region, sts);
+      }
+      return sts;
     },
     forRegion(region, credentials) {
-      const identity = toSdkCredentials(credentials);
-      return {
-        secretsManager: createSecretsManagerApi(
-          new SecretsManagerClient({
-            ...common(region, transport.secretsManagerEndpoint),
-            credentials: identity,
-          }),
-        ),
-        ssm: createSsmApi(
-          new SSMClient({ ...common(region, transport.ssmEndpoint), credentials: identity }),
-        ),
-      };
+      return memo(regional, credentials, region, () => {
+        const identity = toSdkCredentials(credentials);
+        // Each client is built on its first call: many mounts need only one of the two services.
+        return {
+          secretsManager: createSecretsManagerApi(
+            once(
+              () =>
+                new SecretsManagerClient({
+                  ...common(region, transport.secretsManagerEndpoint),
+                  credentials: identity,
+                }),
+            ),
+          ),
+          ssm: createSsmApi(
+            once(
+              () =>
+                new SSMClient({ ...common(region, transport.ssmEndpoint), credentials: identity }),
+            ),
+          ),
+        };
+      });
     },
+  };
+}
+
+/** `make()` on the first call, the same value afterwards. */
+function once<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => {
+    value ??= make();
+    return value;
   };
 }
 

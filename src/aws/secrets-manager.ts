@@ -50,11 +50,14 @@ export interface SecretsManagerApi {
   ): Promise<BatchGetSecretValueResult>;
 }
 
-/** Adapts an SDK `SecretsManagerClient` (already bound to a region and credentials). */
-export function createSecretsManagerApi(client: SecretsManagerClient): SecretsManagerApi {
+/**
+ * Adapts an SDK `SecretsManagerClient` (bound to a region and credentials), obtained from
+ * `client()` on each call so that it can be built lazily.
+ */
+export function createSecretsManagerApi(client: () => SecretsManagerClient): SecretsManagerApi {
   return {
     async getSecretValue(input, { signal }) {
-      const output = await client.send(
+      const output = await client().send(
         new GetSecretValueCommand({
           SecretId: input.secretId,
           VersionId: input.versionId,
@@ -65,7 +68,7 @@ export function createSecretsManagerApi(client: SecretsManagerClient): SecretsMa
       return toSecretValue(output, input.secretId);
     },
     async batchGetSecretValue(secretIds, { signal }) {
-      const output = await client.send(
+      const output = await client().send(
         new BatchGetSecretValueCommand({ SecretIdList: [...secretIds] }),
         {
           abortSignal: signal,

@@ -28,11 +28,11 @@ export interface SsmApi {
   getParameters(names: string[], options: { signal: AbortSignal }): Promise<GetParametersResult>;
 }
 
-/** Adapts an SDK `SSMClient` (already bound to a region and credentials). */
-export function createSsmApi(client: SSMClient): SsmApi {
+/** Adapts an SDK `SSMClient` (bound to a region and credentials), built lazily by `client()`. */
+export function createSsmApi(client: () => SSMClient): SsmApi {
   return {
     async getParameters(names, { signal }) {
-      const output = await client.send(
+      const output = await client().send(
         new GetParametersCommand({ Names: names, WithDecryption: true }),
         { abortSignal: signal },
       );
