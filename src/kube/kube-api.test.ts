@@ -11,6 +11,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createFakeKube, createFakeKubeTls, type FakeKube } from "../../test/fakes/fake-kube.ts";
+import { createManualClock } from "../../test/helpers/manual-clock.ts";
 import { Code, ProviderError } from "../errors.ts";
 import {
   createKubeApi,
@@ -66,36 +67,6 @@ function createFetchStub(respond?: (url: string) => Response) {
     return respond?.(url) ?? Response.json({ apiVersion: "v1", kind: "Node", metadata: { name } });
   };
   return { fetch, calls, names: () => calls.map((call) => call.url.split("/").at(-1)) };
-}
-
-/** A clock that only moves when told to; sleepers wake once their deadline has passed. */
-function createManualClock() {
-  let now = 0;
-  const sleepers = new Set<{ until: number; wake: () => void }>();
-  const sleeps: number[] = [];
-  const clock: KubeClock = {
-    now: () => now,
-    sleep: (ms, signal) =>
-      new Promise<void>((resolve, reject) => {
-        sleeps.push(ms);
-        const sleeper = { until: now + ms, wake: resolve };
-        sleepers.add(sleeper);
-        signal.addEventListener("abort", () => {
-          sleepers.delete(sleeper);
-          reject(signal.reason);
-        });
-      }),
-  };
-  const advance = (ms: number) => {
-    now += ms;
-    for (const sleeper of sleepers) {
-      if (sleeper.until <= now) {
-        sleepers.delete(sleeper);
-        sleeper.wake();
-      }
-    }
-  };
-  return { clock, sleeps, advance };
 }
 
 async function waitFor(condition: () => boolean): Promise<void> {
