@@ -16,7 +16,6 @@ import { Code, ProviderError } from "../errors.ts";
 import {
   createKubeApi,
   type KubeApiOptions,
-  type KubeClock,
   type KubeFetch,
   type KubeRequestEvent,
 } from "./kube-api.ts";
