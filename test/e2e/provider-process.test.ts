@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { status } from "@grpc/grpc-js";
-import { createDriverClient, isServiceError } from "../helpers/driver-client.ts";
+import { createDriverClient, grpcError } from "../helpers/driver-client.ts";
 import { binaryPath, filesOf, startTestBed, type TestBed, waitFor } from "../helpers/test-bed.ts";
 
 const region = "us-east-1";
@@ -80,27 +80,21 @@ describe.each(["binary", "source"] as const)("the provider process (%s)", (mode)
   test("never uses its own environment credentials or web identity", async () => {
     const noRole = bed.workload({ serviceAccount: "no-role", roleArn: null });
     bed.aws.resetCalls();
-    const error = await bed
-      .mount(noRole, {
+    const error = await grpcError(
+      bed.mount(noRole, {
         parameters: { region, objects: "- {objectName: app/db, objectType: secretsmanager}" },
-      })
-      .then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-    expect(isServiceError(error) && error.code).toBe(status.FAILED_PRECONDITION);
+      }),
+    );
+    expect(error.code).toBe(status.FAILED_PRECONDITION);
     expect(bed.aws.calls).toHaveLength(0);
 
     const denied = bed.workload({ serviceAccount: "unprivileged" });
-    const deniedError = await bed
-      .mount(denied, {
+    const deniedError = await grpcError(
+      bed.mount(denied, {
         parameters: { region, objects: "- {objectName: app/db, objectType: secretsmanager}" },
-      })
-      .then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-    expect(isServiceError(deniedError) && deniedError.code).toBe(status.PERMISSION_DENIED);
+      }),
+    );
+    expect(deniedError.code).toBe(status.PERMISSION_DENIED);
     for (const call of bed.aws.calls) {
       expect(call.accessKeyId).not.toBe(envCredentials.accessKeyId);
       expect(call.accessKeyId).not.toBe("placeholder");

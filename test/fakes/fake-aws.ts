@@ -5,7 +5,7 @@
  * signature is verified against credentials the fake issued; data lookups use the credential-scope
  * region. Point real clients at it with `endpoint: fake.url`, `region`, `credentials` only.
  */
-import { type FakeHang, Faults } from "./fake-aws/faults.ts";
+import { type BreakKind, type FakeHang, Faults } from "./fake-aws/faults.ts";
 import { IdentityStore } from "./fake-aws/identity.ts";
 import { SecretsManagerStore } from "./fake-aws/secrets-manager.ts";
 import { type FakeState, handleRequest } from "./fake-aws/server.ts";
@@ -26,7 +26,7 @@ import type {
   WebIdentityTrust,
 } from "./fake-aws/types.ts";
 
-export type { FakeHang } from "./fake-aws/faults.ts";
+export { type BreakKind, breakKinds, type FakeHang } from "./fake-aws/faults.ts";
 export { applySeed, type FakeAwsSeed, seedAccountId } from "./fake-aws/seed.ts";
 export type * from "./fake-aws/types.ts";
 
@@ -85,9 +85,15 @@ export interface FakeAws extends AsyncDisposable {
   setLatency(ms: number, filter?: FaultFilter): void;
   /** The next matching `operation` request(s) answer `error` in the service's protocol. */
   failNext(operation: string, error: InjectedError, options?: FailNextOptions): void;
+  /**
+   * The next matching `operation` request(s) get a broken answer instead of any AWS answer: the
+   * connection reset before or during the body, a malformed body, or a proxy's HTML 502. Checked
+   * after latency and hangs, before `failNext` failures.
+   */
+  breakNext(operation: string, kind: BreakKind, options?: FailNextOptions): void;
   /** Holds matching requests unanswered until `release()` or `close()`. */
   hang(filter: FaultFilter): FakeHang;
-  /** Removes latency, queued failures and hangs. */
+  /** Removes latency, queued failures, broken answers and hangs. */
   resetFaults(): void;
 
   /**
@@ -160,12 +166,10 @@ export function createFakeAws(options: FakeAwsOptions = {}): FakeAws {
       state.secretsManager.denyDecrypt(region, secretId, deny.roleArn),
     putParameter: (region, input) => state.ssm.put(region, input),
     setLatency: (ms, filter = {}) => state.faults.setLatency(ms, filter),
-    failNext: (operation, error, fail = {}) => {
-      const filter: FaultFilter = { operation };
-      if (fail.region !== undefined) filter.region = fail.region;
-      if (fail.service !== undefined) filter.service = fail.service;
-      state.faults.failNext(filter, error, fail.times ?? 1);
-    },
+    failNext: (operation, error, fail = {}) =>
+      state.faults.failNext(toFilter(operation, fail), error, fail.times ?? 1),
+    breakNext: (operation, kind, fail = {}) =>
+      state.faults.breakNext(toFilter(operation, fail), kind, fail.times ?? 1),
     hang: (filter) => state.faults.hang(filter),
     resetFaults: () => state.faults.reset(),
     sensitiveValues: () => [
@@ -176,4 +180,11 @@ export function createFakeAws(options: FakeAwsOptions = {}): FakeAws {
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+function toFilter(operation: string, options: FailNextOptions): FaultFilter {
+  const filter: FaultFilter = { operation };
+  if (options.region !== undefined) filter.region = options.region;
+  if (options.service !== undefined) filter.service = options.service;
+  return filter;
 }

@@ -97,3 +97,17 @@ export function createDriverClient(socketPath: string): DriverClient {
 export function isServiceError(error: unknown): error is ServiceError {
   return error instanceof Error && typeof (error as Partial<ServiceError>).code === "number";
 }
+
+/**
+ * Awaits a call that must fail and returns its gRPC error.
+ * @throws Error when the call succeeds or fails with something other than a gRPC status
+ */
+export async function grpcError(call: Promise<unknown>): Promise<ServiceError> {
+  const outcome = await call.then(
+    () => ({ failed: false as const }),
+    (error: unknown) => ({ failed: true as const, error }),
+  );
+  if (!outcome.failed) throw new Error("expected the call to fail, but it succeeded");
+  if (!isServiceError(outcome.error)) throw outcome.error;
+  return outcome.error;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { status } from "@grpc/grpc-js";
-import { isServiceError } from "../helpers/driver-client.ts";
+import { grpcError } from "../helpers/driver-client.ts";
 import { filesOf, startTestBed } from "../helpers/test-bed.ts";
 
 const region = "us-east-1";
@@ -30,17 +30,14 @@ describe("--secretsmanager-batch", () => {
     const workload = bed.workload();
     bed.aws.grant(workload.roleArn, { service: "secretsmanager", resource: "*" });
     bed.aws.putSecret(region, { name: "batch/here", secretString: "here" });
-    const error = await bed
-      .mount(workload, {
+    const error = await grpcError(
+      bed.mount(workload, {
         parameters: { region, objects: secretObjects(["batch/here", "batch/gone"]) },
-      })
-      .then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-    expect(isServiceError(error) && error.code).toBe(status.NOT_FOUND);
-    expect(isServiceError(error) && error.details).toContain('objects[1] "batch/gone"');
-    expect(isServiceError(error) && error.details).not.toContain("objects[0]");
+      }),
+    );
+    expect(error.code).toBe(status.NOT_FOUND);
+    expect(error.details).toContain('objects[1] "batch/gone"');
+    expect(error.details).not.toContain("objects[0]");
   });
 
   test("a role without BatchGetSecretValue falls back to GetSecretValue", async () => {
@@ -93,20 +90,15 @@ describe("mount deadlines", () => {
     const hang = bed.aws.hang({ operation: "GetSecretValue" });
     try {
       const started = Date.now();
-      const error = await bed
-        .mount(
+      const error = await grpcError(
+        bed.mount(
           workload,
           { parameters: { region, objects: secretObjects(["slow/one"]) } },
           { deadlineMs: 3500 },
-        )
-        .then(
-          () => undefined,
-          (e: unknown) => e,
-        );
-      expect(isServiceError(error) && error.code).toBe(status.DEADLINE_EXCEEDED);
-      expect(isServiceError(error) && error.details).toContain(
-        'still waiting for objects[0] "slow/one" in "us-east-1"',
+        ),
       );
+      expect(error.code).toBe(status.DEADLINE_EXCEEDED);
+      expect(error.details).toContain('still waiting for objects[0] "slow/one" in "us-east-1"');
       // The driver's deadline minus the 2 s margin: the answer arrives well before the driver gives up.
       expect(Date.now() - started).toBeLessThan(3000);
     } finally {
@@ -125,13 +117,10 @@ describe("mount deadlines", () => {
     const hang = bed.aws.hang({ operation: "GetSecretValue" });
     try {
       const started = Date.now();
-      const error = await bed
-        .mount(workload, { parameters: { region, objects: secretObjects(["x"]) } })
-        .then(
-          () => undefined,
-          (e: unknown) => e,
-        );
-      expect(isServiceError(error) && error.code).toBe(status.DEADLINE_EXCEEDED);
+      const error = await grpcError(
+        bed.mount(workload, { parameters: { region, objects: secretObjects(["x"]) } }),
+      );
+      expect(error.code).toBe(status.DEADLINE_EXCEEDED);
       expect(Date.now() - started).toBeLessThan(2000);
     } finally {
       hang.release();

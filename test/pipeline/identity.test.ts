@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { status } from "@grpc/grpc-js";
-import { isServiceError } from "../helpers/driver-client.ts";
+import { grpcError } from "../helpers/driver-client.ts";
 import { filesOf, startTestBed, type TestBed } from "../helpers/test-bed.ts";
 
 const region = "us-east-1";
@@ -12,15 +12,6 @@ beforeAll(async () => {
   bed.aws.putSecret(region, { name: "team/db", secretString: "team-db-secret" });
 });
 afterAll(() => bed.stop());
-
-async function failure(promise: Promise<unknown>) {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isServiceError(error)) throw new Error(`expected a gRPC error, got ${String(error)}`);
-  return error;
-}
 
 describe("EKS Pod Identity", () => {
   test("mounts with the credentials of the associated role", async () => {
@@ -51,7 +42,7 @@ describe("EKS Pod Identity", () => {
     bed.agent.setHanging(true);
     try {
       const started = Date.now();
-      const error = await failure(
+      const error = await grpcError(
         bed.mount(
           workload,
           { parameters: { region, usePodIdentity: "1", objects } },
@@ -70,7 +61,7 @@ describe("EKS Pod Identity", () => {
 
   test("without the pods.eks.amazonaws.com token the operator is told to add the audience", async () => {
     const workload = bed.workload({ serviceAccount: "pi-app", podIdentity: true });
-    const error = await failure(
+    const error = await grpcError(
       bed.mount(workload, {
         tokens: { "sts.amazonaws.com": "x" },
         parameters: { region, usePodIdentity: "true", objects },
@@ -105,7 +96,7 @@ describe("credential caching", () => {
     const allowed = await bed.mount(reader, { parameters: { region, objects } });
     expect(filesOf(allowed)[0]?.text).toBe("team-db-secret");
     // The reader's value is cached now; the outsider must still be refused by AWS.
-    const error = await failure(bed.mount(outsider, { parameters: { region, objects } }));
+    const error = await grpcError(bed.mount(outsider, { parameters: { region, objects } }));
     expect(error.code).toBe(status.PERMISSION_DENIED);
     const reads = bed.aws.calls.filter((c) => c.operation === "GetSecretValue");
     expect(reads.map((c) => c.roleArn)).toEqual([reader.roleArn, outsider.roleArn]);
@@ -126,7 +117,7 @@ describe("credential caching", () => {
     // The ServiceAccount cache lives at most 30 s; a new provider sees the change at once.
     await using fresh = await startTestBed();
     const w = fresh.workload({ serviceAccount: "switcher", roleArn: newRole });
-    const error = await failure(fresh.mount(w, { parameters: { region, objects } }));
+    const error = await grpcError(fresh.mount(w, { parameters: { region, objects } }));
     expect(error.details).toContain(newRole);
   });
 });
@@ -157,7 +148,7 @@ describe("cross-account chaining (assumeRoleArn)", () => {
     const workload = bed.workload({ serviceAccount: "chainer-bad" });
     const target = "arn:aws:iam::444455556666:role/strict";
     bed.aws.defineRole(target, { externalId: "right" });
-    const error = await failure(
+    const error = await grpcError(
       bed.mount(workload, {
         parameters: { region, objects, assumeRoleArn: target, assumeRoleExternalId: "wrong" },
       }),
@@ -211,7 +202,7 @@ describe("region from the node", () => {
     await using nodeBed = await startTestBed({ env: { NODE_NAME: "bare-node" } });
     nodeBed.kube.putNode("bare-node", {});
     const workload = nodeBed.workload();
-    const error = await failure(nodeBed.mount(workload, { parameters: { objects } }));
+    const error = await grpcError(nodeBed.mount(workload, { parameters: { objects } }));
     expect(error.code).toBe(status.INVALID_ARGUMENT);
     expect(error.details).toContain('no "region" parameter');
     expect(error.details).toContain("AWS_REGION");

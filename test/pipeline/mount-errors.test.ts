@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { status } from "@grpc/grpc-js";
-import { isServiceError } from "../helpers/driver-client.ts";
+import { grpcError } from "../helpers/driver-client.ts";
 import { startTestBed, type TestBed, type Workload } from "../helpers/test-bed.ts";
 
 const region = "us-east-1";
@@ -20,15 +20,8 @@ beforeAll(async () => {
 afterAll(() => bed.stop());
 
 /** Mounts and returns the gRPC error (fails the test when the mount succeeds). */
-async function mountError(w: Workload, init: Parameters<TestBed["mount"]>[1]) {
-  try {
-    await bed.mount(w, init);
-  } catch (error) {
-    if (isServiceError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected the mount to fail");
-}
+const mountError = (w: Workload, init: Parameters<TestBed["mount"]>[1]) =>
+  grpcError(bed.mount(w, init));
 
 const sm = (name: string) => `- {objectName: "${name}", objectType: secretsmanager}`;
 
@@ -173,15 +166,12 @@ describe("Mount errors", () => {
   test("a malformed attributes JSON is INVALID_ARGUMENT and the process keeps serving", async () => {
     const { create } = await import("@bufbuild/protobuf");
     const { MountRequestSchema } = await import("../../gen/v1alpha1/service_pb.ts");
-    const error = await bed.client
-      .mount(
+    const error = await grpcError(
+      bed.client.mount(
         create(MountRequestSchema, { attributes: "{not json", permission: "420", secrets: "null" }),
-      )
-      .then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-    expect(isServiceError(error) && error.code).toBe(status.INVALID_ARGUMENT);
+      ),
+    );
+    expect(error.code).toBe(status.INVALID_ARGUMENT);
     const response = await bed.mount(workload, {
       parameters: { region, objects: sm("allowed/db") },
     });

@@ -14,7 +14,7 @@ import {
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { status } from "@grpc/grpc-js";
-import { isServiceError } from "../helpers/driver-client.ts";
+import { grpcError } from "../helpers/driver-client.ts";
 import { startTestBed, type TestBed, type Workload } from "../helpers/test-bed.ts";
 
 const region = "us-east-1";
@@ -105,13 +105,10 @@ describe("provider-writes mode (--driver-writes-secrets=false)", () => {
       "{objectName: w/denied, objectType: secretsmanager, objectAlias: w_s5}",
     );
     expect(objects).toContain("w/denied");
-    const error = await bed
-      .mount(workload, { targetPath: target, parameters: { region, objects } })
-      .then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-    expect(isServiceError(error) && error.code).toBe(status.PERMISSION_DENIED);
+    const error = await grpcError(
+      bed.mount(workload, { targetPath: target, parameters: { region, objects } }),
+    );
+    expect(error.code).toBe(status.PERMISSION_DENIED);
     expect(snapshot(target)).toEqual(before);
   });
 
@@ -122,13 +119,10 @@ describe("provider-writes mode (--driver-writes-secrets=false)", () => {
     writeFileSync(join(target, "blocker", "keep"), "mine");
     const before = snapshot(target);
     const objects = `${six()}\n- {objectName: w/s3, objectType: secretsmanager, objectAlias: blocker}`;
-    const error = await bed
-      .mount(workload, { targetPath: target, parameters: { region, objects } })
-      .then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-    expect(isServiceError(error) && error.code).toBe(status.INVALID_ARGUMENT);
+    const error = await grpcError(
+      bed.mount(workload, { targetPath: target, parameters: { region, objects } }),
+    );
+    expect(error.code).toBe(status.INVALID_ARGUMENT);
     expect(snapshot(target)).toEqual(before);
   });
 
@@ -146,37 +140,29 @@ describe("provider-writes mode (--driver-writes-secrets=false)", () => {
   test("a symlinked directory on the way is refused instead of followed", async () => {
     const target = newTarget();
     symlinkSync(outside, join(target, "w"));
-    const error = await bed
-      .mount(workload, {
+    const error = await grpcError(
+      bed.mount(workload, {
         targetPath: target,
         parameters: {
           region,
           pathTranslation: "False",
           objects: "- {objectName: w/s2, objectType: secretsmanager}",
         },
-      })
-      .then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-    expect(isServiceError(error) && error.code).toBe(status.INVALID_ARGUMENT);
+      }),
+    );
+    expect(error.code).toBe(status.INVALID_ARGUMENT);
     expect(readdirSync(outside).filter((name) => name !== "victim")).toEqual([]);
   });
 
   test("a target that does not exist is INVALID_ARGUMENT", async () => {
-    const error = await bed
-      .mount(workload, {
+    const error = await grpcError(
+      bed.mount(workload, {
         targetPath: join(bed.dir, "missing"),
         parameters: { region, objects: six() },
-      })
-      .then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-    expect(isServiceError(error) && error.code).toBe(status.INVALID_ARGUMENT);
-    expect(isServiceError(error) && error.details).toContain(
-      "is not an existing absolute directory",
+      }),
     );
+    expect(error.code).toBe(status.INVALID_ARGUMENT);
+    expect(error.details).toContain("is not an existing absolute directory");
   });
 
   test("modes are exact on disk whatever the process umask", async () => {

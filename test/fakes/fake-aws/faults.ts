@@ -7,6 +7,18 @@ export interface FaultPoint {
   region: string | undefined;
 }
 
+/**
+ * How `FakeAws.breakNext` breaks an answer, as a failing network or a proxy in front of AWS would:
+ * - `close`: the connection is reset before any byte of the answer (no status line)
+ * - `truncated`: status 200 and the first part of a plausible body, then the connection is reset
+ * - `malformed-json`: a complete 200 answer whose body is not valid JSON (not valid XML for STS)
+ * - `html`: a 502 with an HTML page instead of an AWS error body, as a load balancer answers
+ */
+export type BreakKind = "close" | "truncated" | "malformed-json" | "html";
+
+/** Every {@link BreakKind}, for tests that go through all of them. */
+export const breakKinds: readonly BreakKind[] = ["close", "truncated", "malformed-json", "html"];
+
 /** Handle of a hang started with `FakeAws.hang`. */
 export interface FakeHang {
   /** Lets held and later requests proceed normally. */
@@ -21,6 +33,12 @@ interface LatencyRule {
 interface FailureRule {
   filter: FaultFilter;
   error: InjectedError;
+  remaining: number;
+}
+
+interface BreakRule {
+  filter: FaultFilter;
+  kind: BreakKind;
   remaining: number;
 }
 
@@ -45,6 +63,7 @@ function sameFilter(a: FaultFilter, b: FaultFilter): boolean {
 export class Faults {
   #latency: LatencyRule[] = [];
   #failures: FailureRule[] = [];
+  #breaks: BreakRule[] = [];
   readonly #hangs = new Set<HangRule>();
   /** Latency timers, cancelled by `close()`. */
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
@@ -61,6 +80,11 @@ export class Faults {
     this.#failures.push({ filter: { ...filter }, error: { ...error }, remaining: times });
   }
 
+  /** Queues a broken answer for the next `times` matching requests (first queued, first used). */
+  breakNext(filter: FaultFilter, kind: BreakKind, times: number): void {
+    this.#breaks.push({ filter: { ...filter }, kind, remaining: times });
+  }
+
   /** Holds matching requests until released (or the server closes). */
   hang(filter: FaultFilter): FakeHang {
     const rule: HangRule = { filter: { ...filter }, waiters: new Set() };
@@ -73,10 +97,11 @@ export class Faults {
     };
   }
 
-  /** Forgets latency, queued failures and hangs (releasing held requests). */
+  /** Forgets latency, queued failures, broken answers and hangs (releasing held requests). */
   reset(): void {
     this.#latency = [];
     this.#failures = [];
+    this.#breaks = [];
     const held = [...this.#hangs].flatMap((rule) => [...rule.waiters]);
     this.#hangs.clear();
     for (const wake of held) wake();
@@ -119,6 +144,15 @@ export class Faults {
     return rule.error;
   }
 
+  /** Takes one use of the first queued broken answer matching this request. */
+  takeBreak(point: FaultPoint): BreakKind | undefined {
+    const rule = this.#breaks.find((candidate) => matches(candidate.filter, point));
+    if (!rule) return undefined;
+    rule.remaining -= 1;
+    if (rule.remaining <= 0) this.#breaks = this.#breaks.filter((other) => other !== rule);
+    return rule.kind;
+  }
+
   /**
    * Cancels latency timers and forgets held requests without answering them: the server then drops
    * their connections (a region that never answers), and no handler outlives the server.
@@ -129,6 +163,7 @@ export class Faults {
     this.#timers.clear();
     this.#latency = [];
     this.#failures = [];
+    this.#breaks = [];
     this.#hangs.clear();
   }
 }

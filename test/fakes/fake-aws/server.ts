@@ -1,4 +1,4 @@
-import type { Faults } from "./faults.ts";
+import type { BreakKind, Faults } from "./faults.ts";
 import type { IdentityStore } from "./identity.ts";
 import type { SecretsManagerStore } from "./secrets-manager.ts";
 import { parseAuthorization, type ReceivedRequest } from "./sigv4.ts";
@@ -112,6 +112,11 @@ async function answer(
 ): Promise<Response> {
   const point = { service: routed.service, operation: routed.operation, region: call.region };
   await state.faults.delay(point);
+  const broken = state.faults.takeBreak(point);
+  if (broken) {
+    call.errorCode = `broken:${broken}`;
+    return brokenResponse(broken, routed, requestId);
+  }
   const injected = state.faults.takeFailure(point);
   if (injected) throw new AwsFault(injected.status, injected.code, injected.message);
   if (routed.service === "sts") {
@@ -125,6 +130,54 @@ async function answer(
   );
   const store = routed.service === "ssm" ? state.ssm : state.secretsManager;
   return jsonResponse(store.handle(routed.operation, routed.input, credentials, region), requestId);
+}
+
+/** A body stream that sends `prefix` (if any), then resets the connection. */
+function resettingStream(prefix: string): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(prefix);
+  return new ReadableStream<Uint8Array>({
+    async start(controller) {
+      if (bytes.byteLength === 0) return;
+      controller.enqueue(bytes);
+      // Let the status line, headers and prefix reach the client before the reset.
+      await Bun.sleep(20);
+    },
+    pull(controller) {
+      // Erroring the body makes Bun.serve drop the connection mid-answer, without logging.
+      controller.error(undefined);
+    },
+  });
+}
+
+/**
+ * The start of a plausible success answer of `routed`, holding no secret: what a reader has when
+ * the connection breaks mid-body, or the whole body when it is deliberately malformed.
+ */
+function bodyPrefix(routed: Routed): string {
+  if (routed.service === "sts") {
+    return `<${routed.operation}Response xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><${routed.operation}Result><Credentials><AccessKeyId>ASIA`;
+  }
+  if (routed.service === "ssm") return '{"InvalidParameters":[],"Parameters":[{"Name":"broken",';
+  return '{"ARN":"arn:aws:secretsmanager:us-east-1:111122223333:secret:broken","Name":"broken","VersionId":';
+}
+
+/** Renders a {@link BreakKind}; `close` and `truncated` reset the connection. */
+function brokenResponse(kind: BreakKind, routed: Routed, requestId: string): Response {
+  const contentType = routed.service === "sts" ? "text/xml" : "application/x-amz-json-1.1";
+  const headers = { "content-type": contentType, "x-amzn-RequestId": requestId };
+  switch (kind) {
+    case "close":
+      return new Response(resettingStream(""), { status: 200, headers });
+    case "truncated":
+      return new Response(resettingStream(bodyPrefix(routed)), { status: 200, headers });
+    case "malformed-json":
+      return new Response(bodyPrefix(routed), { status: 200, headers });
+    case "html":
+      return new Response(
+        "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>",
+        { status: 502, headers: { "content-type": "text/html" } },
+      );
+  }
 }
 
 /** The fetch handler of the fake: route, record, apply faults, authenticate, run, render. */
