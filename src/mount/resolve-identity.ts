@@ -55,22 +55,21 @@ export async function resolveIdentity(
   if (chained === undefined) return base;
   const { roleArn, externalId, durationSeconds } = chained;
   const key = JSON.stringify([base.key, "chain", roleArn, externalId ?? "", durationSeconds ?? 0]);
-  const credentials = await deps.credentialCache.get(key, deps.signal, async (signal) => {
-    try {
-      const sessionName = toSessionName(`${params.pod.namespace}.${params.pod.serviceAccountName}`);
-      const sts = deps.aws.sts(region, base.credentials);
-      return new Redacted(
-        await sts.assumeRole({ roleArn, sessionName, externalId, durationSeconds }, { signal }),
-      );
-    } catch (error) {
-      if (signal.aborted) throw error;
-      throw toStsError(error, {
+  const sessionName = toSessionName(`${params.pod.namespace}.${params.pod.serviceAccountName}`);
+  const credentials = await deps.credentialCache.get(key, deps.signal, (signal) =>
+    callSts(
+      signal,
+      {
         action: `Cannot assume role "${roleArn}" (assumeRoleArn) as ${base.principal}`,
         region,
         trustHint: `the trust policy of "${roleArn}" must allow sts:AssumeRole for ${base.principal}${externalId ? " with this external ID" : ""}, and ${base.principal} needs sts:AssumeRole on it`,
-      });
-    }
-  });
+      },
+      () =>
+        deps.aws
+          .sts(region, base.credentials)
+          .assumeRole({ roleArn, sessionName, externalId, durationSeconds }, { signal }),
+    ),
+  );
   return { key, principal: `role "${roleArn}"`, credentials };
 }
 
@@ -95,22 +94,19 @@ async function resolveIrsa(
     );
   }
   const key = JSON.stringify(["irsa", namespace, serviceAccountName, roleArn]);
-  const credentials = await deps.credentialCache.get(key, deps.signal, async (signal) => {
-    try {
-      const sessionName = toSessionName(`${namespace}.${serviceAccountName}`);
-      const sts = deps.aws.sts(region);
-      return new Redacted(
-        await sts.assumeRoleWithWebIdentity({ roleArn, sessionName, token }, { signal }),
-      );
-    } catch (error) {
-      if (signal.aborted) throw error;
-      throw toStsError(error, {
+  const sessionName = toSessionName(`${namespace}.${serviceAccountName}`);
+  const credentials = await deps.credentialCache.get(key, deps.signal, (signal) =>
+    callSts(
+      signal,
+      {
         action: `Cannot assume role "${roleArn}" with the pod's web identity token`,
         region,
         trustHint: `the role's trust policy must allow sts:AssumeRoleWithWebIdentity for "system:serviceaccount:${namespace}:${serviceAccountName}" through the cluster's OIDC provider`,
-      });
-    }
-  });
+      },
+      () =>
+        deps.aws.sts(region).assumeRoleWithWebIdentity({ roleArn, sessionName, token }, { signal }),
+    ),
+  );
   return { key, principal: `role "${roleArn}"`, credentials };
 }
 
@@ -194,10 +190,27 @@ export function toSessionName(text: string): string {
   return cleaned.length >= 2 ? cleaned : `${cleaned}--`.slice(0, 2);
 }
 
-function toStsError(
-  error: unknown,
-  context: { action: string; region: string; trustHint: string },
-): ProviderError {
+/** Runs one STS exchange; a failure becomes a ProviderError saying which trust is missing. */
+async function callSts(
+  signal: AbortSignal,
+  context: StsErrorContext,
+  call: () => Promise<AwsCredentials>,
+): Promise<Redacted<AwsCredentials>> {
+  try {
+    return new Redacted(await call());
+  } catch (error) {
+    if (signal.aborted) throw error;
+    throw toStsError(error, context);
+  }
+}
+
+interface StsErrorContext {
+  action: string;
+  region: string;
+  trustHint: string;
+}
+
+function toStsError(error: unknown, context: StsErrorContext): ProviderError {
   const failure = classifyAwsError(error);
   let hint = "";
   if (failure.code === Code.PermissionDenied) hint = `; ${context.trustHint}`;
