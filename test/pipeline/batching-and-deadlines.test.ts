@@ -127,3 +127,59 @@ describe("mount deadlines", () => {
     }
   });
 });
+
+describe("--max-concurrent-aws-calls", () => {
+  test("no more AWS requests are in flight at once than the bound", async () => {
+    await using bed = await startTestBed({
+      flags: ["--max-concurrent-aws-calls=2", "--cache-ttl=0"],
+    });
+    const workload = bed.workload();
+    bed.aws.grant(workload.roleArn, { service: "secretsmanager", resource: "*" });
+    const names = Array.from({ length: 8 }, (_, i) => `bounded/s${i}`);
+    for (const name of names) bed.aws.putSecret(region, { name, secretString: name });
+    await bed.mount(workload, {
+      parameters: { region, objects: secretObjects(names.slice(0, 1)) },
+    });
+    bed.aws.setLatency(60, { operation: "GetSecretValue" });
+    bed.aws.resetCalls();
+    const response = await bed.mount(workload, {
+      parameters: { region, objects: secretObjects(names) },
+    });
+    expect(response.files).toHaveLength(8);
+    // With 2 slots and 60 ms per call, 8 calls arrive in 4 waves, at least 3 × 60 ms apart overall.
+    const arrivals = bed.aws.calls
+      .filter((c) => c.operation === "GetSecretValue")
+      .map((c) => c.time);
+    expect(arrivals).toHaveLength(8);
+    expect(Math.max(...arrivals) - Math.min(...arrivals)).toBeGreaterThanOrEqual(170);
+  });
+});
+
+describe("response size", () => {
+  test("files above the driver's 4 MiB limit are RESOURCE_EXHAUSTED; 3 MiB still passes", async () => {
+    await using bed = await startTestBed();
+    const workload = bed.workload();
+    bed.aws.grant(workload.roleArn, { service: "secretsmanager", resource: "*" });
+    const mib = "x".repeat(1024 * 1024);
+    for (let i = 0; i < 5; i++) bed.aws.putSecret(region, { name: `big/s${i}`, secretString: mib });
+    const three = await bed.mount(workload, {
+      parameters: { region, objects: secretObjects(["big/s0", "big/s1", "big/s2"]) },
+    });
+    expect(three.files.map((f) => f.contents.byteLength)).toEqual([
+      mib.length,
+      mib.length,
+      mib.length,
+    ]);
+    expect(bed.output()).toContain("larger than 1 MiB");
+    const error = await grpcError(
+      bed.mount(workload, {
+        parameters: {
+          region,
+          objects: secretObjects(["big/s0", "big/s1", "big/s2", "big/s3", "big/s4"]),
+        },
+      }),
+    );
+    expect(error.code).toBe(status.RESOURCE_EXHAUSTED);
+    expect(error.details).toContain("more than the driver's limit of 4194304 bytes");
+  });
+});
