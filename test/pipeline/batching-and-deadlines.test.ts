@@ -149,7 +149,7 @@ describe("--max-concurrent-aws-calls", () => {
     // With 2 slots and 60 ms per call, 8 calls arrive in 4 waves, at least 3 × 60 ms apart overall.
     const arrivals = bed.aws.calls
       .filter((c) => c.operation === "GetSecretValue")
-      .map((c) => c.time);
+      .map((c) => c.time.getTime());
     expect(arrivals).toHaveLength(8);
     expect(Math.max(...arrivals) - Math.min(...arrivals)).toBeGreaterThanOrEqual(170);
   });
