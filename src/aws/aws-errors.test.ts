@@ -91,11 +91,50 @@ describe("classifyAwsError()", () => {
     });
     Object.defineProperty(parseError, "$response", { value: { statusCode: 200 } });
     const failure = classifyAwsError(parseError);
-    expect(failure.message).toBe("the answer could not be parsed");
+    expect(failure.message).toContain("could not be parsed");
     expect(JSON.stringify(failure)).not.toContain("s3cretValue");
   });
 
   test("non-errors are described, not thrown", () => {
     expect(classifyAwsError("weird")).toMatchObject({ awsCode: "UnknownError", message: "weird" });
+  });
+});
+
+describe("classifyAwsError() for answers that are not AWS's", () => {
+  test("an answer without an error code (a proxy's HTML page) names the HTTP status", () => {
+    const html = Object.assign(new Error("Unknown"), {
+      name: "Unknown",
+      $fault: "server",
+      $metadata: { httpStatusCode: 502 },
+    });
+    expect(classifyAwsError(html)).toMatchObject({
+      awsCode: "HTTP502",
+      message:
+        "an answer (HTTP 502) without an AWS error code (a proxy or load balancer in the way?)",
+      isServerSide: true,
+    });
+  });
+
+  test("an unparseable answer names the status and never quotes the body", () => {
+    const parse = Object.assign(
+      new SyntaxError('JSON Parse error: Unexpected identifier "s3cr3t"'),
+      {
+        $response: { statusCode: 200 },
+        $responseBodyText: "s3cr3t",
+      },
+    );
+    const failure = classifyAwsError(parse);
+    expect(failure.message).toContain("(HTTP 200) could not be parsed");
+    expect(failure.message).not.toContain("s3cr3t");
+  });
+
+  test("Bun's fetch hint is dropped from network errors", () => {
+    const reset = Object.assign(
+      new Error(
+        "The socket connection was closed unexpectedly. For more information, pass `verbose: true` in the second argument to fetch()",
+      ),
+      { code: "ECONNRESET" },
+    );
+    expect(classifyAwsError(reset).message).toBe("The socket connection was closed unexpectedly");
   });
 });

@@ -108,26 +108,45 @@ function readErrorFields(error: unknown): {
     $responseBodyText?: unknown;
     code?: unknown;
   };
-  const status = record.$metadata?.httpStatusCode;
+  const response = record.$response as { statusCode?: unknown } | undefined;
+  const status =
+    typeof record.$metadata?.httpStatusCode === "number"
+      ? record.$metadata.httpStatusCode
+      : typeof response?.statusCode === "number"
+        ? response.statusCode
+        : undefined;
   let name = record.name;
   // Node/Bun transport errors carry the useful part in `code` (ECONNREFUSED, ECONNRESET).
   if ((name === "Error" || name === "TypeError") && typeof record.code === "string") {
     name = record.code;
   }
-  let message = record.message;
+  let message = withoutRuntimeHints(record.message);
+  const httpText = status === undefined ? "" : ` (HTTP ${status})`;
   if (
     (record.$response !== undefined || record.$responseBodyText !== undefined) &&
     record.$fault === undefined
   ) {
     // The SDK failed to parse an answer; a parser's message may quote the body, i.e. the secret.
-    message = "the answer could not be parsed";
+    message = `the answer${httpText} could not be parsed: not an AWS answer (a proxy or load balancer in the way?)`;
+  } else if (name === "Unknown" || name === "UnknownError" || message === "Unknown") {
+    // The SDK found no AWS error code in the answer, e.g. a proxy's HTML error page.
+    name = status === undefined ? "UnknownError" : `HTTP${status}`;
+    message = `an answer${httpText} without an AWS error code (a proxy or load balancer in the way?)`;
   } else if (message === "" || message === "UnknownError") {
-    message = error.cause instanceof Error ? error.cause.message : "no message";
+    message =
+      error.cause instanceof Error ? withoutRuntimeHints(error.cause.message) : "no message";
   }
   return {
     name,
     message,
     fault: typeof record.$fault === "string" ? record.$fault : undefined,
-    status: typeof status === "number" ? status : undefined,
+    status,
   };
+}
+
+/** Drops Bun's developer hint from network errors ("pass `verbose: true` … to fetch()"). */
+function withoutRuntimeHints(message: string): string {
+  return (
+    message.replace(/\.?\s*(For more information, )?pass `verbose: true`.*$/s, "").trim() || message
+  );
 }

@@ -6,12 +6,13 @@ import type { Config } from "../config.ts";
 import { Code, isProviderError, ProviderError } from "../errors.ts";
 import type { KubeApi } from "../kube/kube-api.ts";
 import type { Logger } from "../log.ts";
+import { createSpcReader } from "./create-spc-reader.ts";
 import { fetchSecrets } from "./fetch-secrets.ts";
 import { type MountRequestFields, readRequest } from "./read-request.ts";
-import { readSpc } from "./read-spc.ts";
 import { type RenderedMount, renderFiles } from "./render-files.ts";
 import { resolveIdentity } from "./resolve-identity.ts";
 import { resolveRegions } from "./resolve-regions.ts";
+import { during, type Track, trackNothing } from "./track-pending.ts";
 import { writeFiles } from "./write-files.ts";
 
 /** The driver rejects answers above its 4 MiB receive limit (SPEC §2). */
@@ -23,11 +24,8 @@ const warnResponseBytes = 1024 * 1024;
 export interface MountContext {
   signal: AbortSignal;
   log: Logger;
-  /**
-   * Marks `label` as pending until the returned callback runs, so a deadline can name what the
-   * Mount was still waiting for.
-   */
-  track?: (label: string) => () => void;
+  /** Marks what the Mount waits for, so a deadline can name it. @default records nothing */
+  track?: Track;
 }
 
 /** Dependencies of the mount pipeline, injected by `provider.ts` (real) or tests. */
@@ -51,17 +49,10 @@ export type MountResult = RenderedMount;
  */
 export function createMountHandler(deps: MountDeps) {
   const { config } = deps;
+  const readSpc = createSpcReader();
   return async (request: MountRequestFields, context: MountContext): Promise<MountResult> => {
     const { signal, log } = context;
-    const track = context.track ?? (() => () => {});
-    const during = async <T>(label: string, work: Promise<T>): Promise<T> => {
-      const done = track(label);
-      try {
-        return await work;
-      } finally {
-        done();
-      }
-    };
+    const track = context.track ?? trackNothing;
 
     const params = readRequest(request);
     const spc = readSpc(params.attributes, {
@@ -75,6 +66,7 @@ export function createMountHandler(deps: MountDeps) {
       });
     }
     const regions = await during(
+      track,
       "the node's region from the Kubernetes API",
       resolveRegions(spc.parameters, params.pod, spc.descriptors, {
         awsRegion: config.awsRegion,
@@ -83,12 +75,11 @@ export function createMountHandler(deps: MountDeps) {
         signal,
       }),
     );
-    const identity = await during(
-      spc.parameters.usePodIdentity
-        ? "credentials from the EKS Pod Identity agent"
-        : "credentials from STS",
-      resolveIdentity(params, spc.parameters, regions.primary, { ...deps, signal }),
-    );
+    const identity = await resolveIdentity(params, spc.parameters, regions.primary, {
+      ...deps,
+      signal,
+      track,
+    });
     let fetched: Awaited<ReturnType<typeof fetchSecrets>>;
     try {
       fetched = await fetchSecrets(spc.descriptors, {

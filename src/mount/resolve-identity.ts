@@ -2,13 +2,14 @@ import type { AwsApis } from "../aws/aws-apis.ts";
 import type { AwsCredentials } from "../aws/aws-credentials.ts";
 import { classifyAwsError } from "../aws/aws-errors.ts";
 import type { PodIdentityAgentApi } from "../aws/pod-identity-agent.ts";
-import type { CredentialCache } from "../cache/credential-cache.ts";
+import type { CredentialCache, CredentialLoader } from "../cache/credential-cache.ts";
 import { Code, ProviderError } from "../errors.ts";
 import type { KubeApi } from "../kube/kube-api.ts";
 import { Redacted } from "../redacted.ts";
 import { tokenAudiences } from "./attribute-keys.ts";
 import type { MountParams } from "./read-request.ts";
 import type { SpcParameters } from "./secret-descriptor.ts";
+import { during, type Track, trackNothing } from "./track-pending.ts";
 
 /** Annotation of a ServiceAccount that names its IAM role (IRSA). */
 export const roleArnAnnotation = "eks.amazonaws.com/role-arn";
@@ -32,6 +33,8 @@ export interface ResolveIdentityDeps {
   podIdentityAgent: PodIdentityAgentApi;
   credentialCache: CredentialCache;
   signal: AbortSignal;
+  /** @default records nothing */
+  track?: Track;
 }
 
 /**
@@ -56,19 +59,23 @@ export async function resolveIdentity(
   const { roleArn, externalId, durationSeconds } = chained;
   const key = JSON.stringify([base.key, "chain", roleArn, externalId ?? "", durationSeconds ?? 0]);
   const sessionName = toSessionName(`${params.pod.namespace}.${params.pod.serviceAccountName}`);
-  const credentials = await deps.credentialCache.get(key, deps.signal, (signal) =>
-    callSts(
-      signal,
-      {
-        action: `Cannot assume role "${roleArn}" (assumeRoleArn) as ${base.principal}`,
-        region,
-        trustHint: `the trust policy of "${roleArn}" must allow sts:AssumeRole for ${base.principal}${externalId ? " with this external ID" : ""}, and ${base.principal} needs sts:AssumeRole on it`,
-      },
-      () =>
-        deps.aws
-          .sts(region, base.credentials)
-          .assumeRole({ roleArn, sessionName, externalId, durationSeconds }, { signal }),
-    ),
+  const credentials = await loadCredentials(
+    deps,
+    key,
+    `credentials for assumeRoleArn from STS in "${region}"`,
+    (signal) =>
+      callSts(
+        signal,
+        {
+          action: `Cannot assume role "${roleArn}" (assumeRoleArn) as ${base.principal}`,
+          region,
+          trustHint: `the trust policy of "${roleArn}" must allow sts:AssumeRole for ${base.principal}${externalId ? " with this external ID" : ""}, and ${base.principal} needs sts:AssumeRole on it`,
+        },
+        () =>
+          deps.aws
+            .sts(region, base.credentials)
+            .assumeRole({ roleArn, sessionName, externalId, durationSeconds }, { signal }),
+      ),
   );
   return { key, principal: `role "${roleArn}"`, credentials };
 }
@@ -80,9 +87,11 @@ async function resolveIrsa(
 ): Promise<PodIdentity> {
   const { namespace, serviceAccountName } = params.pod;
   const token = readToken(params.tokens, tokenAudiences.irsa);
-  const serviceAccount = await deps.kube.getServiceAccount(namespace, serviceAccountName, {
-    signal: deps.signal,
-  });
+  const serviceAccount = await during(
+    deps.track ?? trackNothing,
+    `ServiceAccount "${namespace}/${serviceAccountName}" from the Kubernetes API`,
+    deps.kube.getServiceAccount(namespace, serviceAccountName, { signal: deps.signal }),
+  );
   const roleArn = serviceAccount.annotations[roleArnAnnotation];
   if (!roleArn) {
     throw new ProviderError(
@@ -95,17 +104,23 @@ async function resolveIrsa(
   }
   const key = JSON.stringify(["irsa", namespace, serviceAccountName, roleArn]);
   const sessionName = toSessionName(`${namespace}.${serviceAccountName}`);
-  const credentials = await deps.credentialCache.get(key, deps.signal, (signal) =>
-    callSts(
-      signal,
-      {
-        action: `Cannot assume role "${roleArn}" with the pod's web identity token`,
-        region,
-        trustHint: `the role's trust policy must allow sts:AssumeRoleWithWebIdentity for "system:serviceaccount:${namespace}:${serviceAccountName}" through the cluster's OIDC provider`,
-      },
-      () =>
-        deps.aws.sts(region).assumeRoleWithWebIdentity({ roleArn, sessionName, token }, { signal }),
-    ),
+  const credentials = await loadCredentials(
+    deps,
+    key,
+    `credentials from STS in "${region}"`,
+    (signal) =>
+      callSts(
+        signal,
+        {
+          action: `Cannot assume role "${roleArn}" with the pod's web identity token`,
+          region,
+          trustHint: `the role's trust policy must allow sts:AssumeRoleWithWebIdentity for "system:serviceaccount:${namespace}:${serviceAccountName}" through the cluster's OIDC provider`,
+        },
+        () =>
+          deps.aws
+            .sts(region)
+            .assumeRoleWithWebIdentity({ roleArn, sessionName, token }, { signal }),
+      ),
   );
   return { key, principal: `role "${roleArn}"`, credentials };
 }
@@ -119,9 +134,10 @@ async function resolvePodIdentity(
   const token = readToken(params.tokens, tokenAudiences.podIdentity);
   // The agent decides the role from the pod identity association of the ServiceAccount.
   const key = JSON.stringify(["pod-identity", namespace, serviceAccountName]);
-  const credentials = await deps.credentialCache.get(
+  const credentials = await loadCredentials(
+    deps,
     key,
-    deps.signal,
+    "credentials from the EKS Pod Identity agent",
     async (signal) =>
       new Redacted(
         await deps.podIdentityAgent.fetchCredentials(token, {
@@ -188,6 +204,20 @@ export function readToken(
 export function toSessionName(text: string): string {
   const cleaned = text.replace(/[^\w+=,.@-]/g, "-").slice(0, 64);
   return cleaned.length >= 2 ? cleaned : `${cleaned}--`.slice(0, 2);
+}
+
+/** The identity's cached credentials, or `load`'s, marked pending under `label` meanwhile. */
+function loadCredentials(
+  deps: ResolveIdentityDeps,
+  key: string,
+  label: string,
+  load: CredentialLoader,
+): Promise<Redacted<AwsCredentials>> {
+  return during(
+    deps.track ?? trackNothing,
+    label,
+    deps.credentialCache.get(key, deps.signal, load),
+  );
 }
 
 /** Runs one STS exchange; a failure becomes a ProviderError saying which trust is missing. */
