@@ -1,0 +1,91 @@
+import { describe, expect, test } from "bun:test";
+import { Code, ProviderError } from "../errors.ts";
+import { createSpcReader } from "./create-spc-reader.ts";
+
+const objects = "- {objectName: db, objectType: secretsmanager}";
+const pod = (name: string) => ({
+  "csi.storage.k8s.io/pod.name": name,
+  "csi.storage.k8s.io/pod.namespace": "ns",
+  secretProviderClass: "spc",
+});
+
+describe("createSpcReader()", () => {
+  test("returns the same validated SPC for every pod that mounts it", () => {
+    const read = createSpcReader();
+    const a = read(
+      { ...pod("a"), region: "us-east-1", objects },
+      { defaultMode: 0o644, awsRegion: undefined },
+    );
+    const b = read(
+      { ...pod("b"), region: "us-east-1", objects },
+      { defaultMode: 0o644, awsRegion: undefined },
+    );
+    expect(b).toBe(a);
+    expect(a.descriptors[0]?.filePath).toBe("db");
+  });
+
+  test("any input of readSpc changes the answer: parameters, default mode, AWS_REGION, SPC name", () => {
+    const read = createSpcReader();
+    const base = read(
+      { ...pod("a"), region: "us-east-1", objects },
+      { defaultMode: 0o644, awsRegion: undefined },
+    );
+    const otherMode = read(
+      { ...pod("a"), region: "us-east-1", objects },
+      { defaultMode: 0o600, awsRegion: undefined },
+    );
+    expect(otherMode.descriptors[0]?.mode).toBe(0o600);
+    const otherRegion = read(
+      { ...pod("a"), objects },
+      { defaultMode: 0o644, awsRegion: "eu-west-1" },
+    );
+    expect(otherRegion).not.toBe(base);
+    const translated = read(
+      {
+        ...pod("a"),
+        region: "us-east-1",
+        pathTranslation: "-",
+        objects: "- {objectName: a/b, objectType: secretsmanager}",
+      },
+      { defaultMode: 0o644, awsRegion: undefined },
+    );
+    expect(translated.descriptors[0]?.filePath).toBe("a-b");
+  });
+
+  test("an invalid SPC fails the same way every time", () => {
+    const read = createSpcReader();
+    const attempt = () =>
+      read(
+        { ...pod("a"), region: "nowhere", objects },
+        { defaultMode: 0o644, awsRegion: undefined },
+      );
+    expect(attempt).toThrow(ProviderError);
+    try {
+      attempt();
+    } catch (error) {
+      expect((error as ProviderError).code).toBe(Code.InvalidArgument);
+    }
+  });
+
+  test("keeps at most maxEntries SPCs", () => {
+    const read = createSpcReader({ maxEntries: 2 });
+    const first = read(
+      { ...pod("a"), region: "us-east-1", objects },
+      { defaultMode: 0o644, awsRegion: undefined },
+    );
+    read(
+      { ...pod("a"), region: "us-east-2", objects },
+      { defaultMode: 0o644, awsRegion: undefined },
+    );
+    read(
+      { ...pod("a"), region: "us-west-1", objects },
+      { defaultMode: 0o644, awsRegion: undefined },
+    );
+    const again = read(
+      { ...pod("a"), region: "us-east-1", objects },
+      { defaultMode: 0o644, awsRegion: undefined },
+    );
+    expect(again).not.toBe(first);
+    expect(again).toEqual(first);
+  });
+});
