@@ -10,13 +10,15 @@ export interface MountStats {
   cacheMisses: number;
   /** HTTP requests to the Kubernetes API server. */
   kubeRequests: number;
+  /** Entries of the SPC `objects` list, once validation has read them. */
+  objects: number | undefined;
 }
 
 const storage = new AsyncLocalStorage<MountStats>();
 
 /** A zeroed {@link MountStats}. */
 export function createMountStats(): MountStats {
-  return { awsCalls: 0, cacheHits: 0, cacheMisses: 0, kubeRequests: 0 };
+  return { awsCalls: 0, cacheHits: 0, cacheMisses: 0, kubeRequests: 0, objects: undefined };
 }
 
 /**

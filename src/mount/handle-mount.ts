@@ -6,6 +6,7 @@ import type { Config } from "../config.ts";
 import { Code, isProviderError, ProviderError } from "../errors.ts";
 import type { KubeApi } from "../kube/kube-api.ts";
 import type { Logger } from "../log.ts";
+import { currentMountStats } from "../mount-stats.ts";
 import { createSpcReader } from "./create-spc-reader.ts";
 import { fetchSecrets } from "./fetch-secrets.ts";
 import { type MountRequestFields, readRequest } from "./read-request.ts";
@@ -59,6 +60,8 @@ export function createMountHandler(deps: MountDeps) {
       defaultMode: params.defaultMode,
       awsRegion: config.awsRegion,
     });
+    const stats = currentMountStats();
+    if (stats) stats.objects = spc.descriptors.length;
     for (const warning of spc.warnings) {
       log.warn("SecretProviderClass has a questionable field", {
         where: warning.where,

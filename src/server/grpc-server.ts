@@ -124,13 +124,13 @@ async function serveMount(
 ): Promise<MountAnswer> {
   const started = performance.now();
   const metrics = options.metrics ?? noopMetrics;
-  const { objects, ...who } = readMountLabels(call.request.attributes);
-  const log = options.log.child(who);
+  const who = readMountLabels(call.request.attributes);
+  const log = options.log.child({ ...who });
   const stats = createMountStats();
   const summary = (outcome: string, code: string) => ({
     outcome,
     code,
-    objects,
+    objects: stats.objects,
     durationMs: Math.round(performance.now() - started),
     awsCalls: stats.awsCalls,
     cacheHits: stats.cacheHits,

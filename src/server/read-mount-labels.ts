@@ -1,18 +1,14 @@
-import { isSeq, parseDocument } from "yaml";
 import { attributeKeys } from "../mount/attribute-keys.ts";
-import { parameterKeys } from "../mount/parse-parameters.ts";
 
 /** Who a Mount is for, for its log lines. Every field is undefined when it cannot be read. */
 export interface MountLabels {
   pod: string | undefined;
   namespace: string | undefined;
   secretProviderClass: string | undefined;
-  /** Entries of the SPC `objects` list, when it parses as a YAML list. */
-  objects: number | undefined;
 }
 
 /**
- * Reads pod, namespace, SecretProviderClass and object count from the request's attributes,
+ * Reads pod, namespace and SecretProviderClass from the request's attributes,
  * leniently: the pipeline validates the request later, so a malformed one only yields
  * undefined fields here. Never throws and never reads the token attribute.
  */
@@ -21,7 +17,6 @@ export function readMountLabels(attributesJson: string): MountLabels {
     pod: undefined,
     namespace: undefined,
     secretProviderClass: undefined,
-    objects: undefined,
   };
   let attributes: unknown;
   try {
@@ -39,17 +34,5 @@ export function readMountLabels(attributesJson: string): MountLabels {
   labels.pod = read(attributeKeys.podName);
   labels.namespace = read(attributeKeys.podNamespace);
   labels.secretProviderClass = read(attributeKeys.secretProviderClass);
-  labels.objects = countObjects(read(parameterKeys.objects));
   return labels;
-}
-
-function countObjects(objectsYaml: string | undefined): number | undefined {
-  if (objectsYaml === undefined) return undefined;
-  try {
-    const document = parseDocument(objectsYaml);
-    if (document.errors.length > 0) return undefined;
-    return isSeq(document.contents) ? document.contents.items.length : undefined;
-  } catch {
-    return undefined;
-  }
 }
