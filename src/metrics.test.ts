@@ -88,7 +88,13 @@ describe("createMetrics()", () => {
       metrics.cacheLookup("values", false);
     });
     metrics.cacheLookup("values", true);
-    expect(stats).toEqual({ awsCalls: 1, cacheHits: 1, cacheMisses: 1, kubeRequests: 1, objects: undefined });
+    expect(stats).toEqual({
+      awsCalls: 1,
+      cacheHits: 1,
+      cacheMisses: 1,
+      kubeRequests: 1,
+      objects: undefined,
+    });
   });
 
   test("exports build info, resident memory and start time as a valid page", async () => {

@@ -17,7 +17,13 @@ describe("runWithMountStats()", () => {
         (currentMountStats() ?? createMountStats()).kubeRequests += 1;
       });
     });
-    expect(stats).toEqual({ awsCalls: 1, cacheHits: 1, cacheMisses: 0, kubeRequests: 1, objects: undefined });
+    expect(stats).toEqual({
+      awsCalls: 1,
+      cacheHits: 1,
+      cacheMisses: 0,
+      kubeRequests: 1,
+      objects: undefined,
+    });
   });
 
   test("keeps concurrent Mounts apart", async () => {
