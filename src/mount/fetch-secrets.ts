@@ -5,6 +5,7 @@ import type { Redacted } from "../redacted.ts";
 import { createRegionFetcher, type RegionOutcome } from "./region-fetcher.ts";
 import type { SecretDescriptor } from "./secret-descriptor.ts";
 import { toFetchError } from "./to-fetch-error.ts";
+import type { Track } from "./track-pending.ts";
 
 /** The value of one object, from whichever region answered. */
 export interface FetchedSecret {
@@ -36,9 +37,9 @@ export interface FetchSecretsOptions {
   valueCache: ValueCache;
   useSecretsBatch: boolean;
   signal: AbortSignal;
-  /** Signal for batched calls that may serve several mounts; see `RegionFetcherOptions`. */
-  batchSignal: AbortSignal;
-  track: (label: string) => () => void;
+  /** Makes the signal of batched calls that may serve several mounts; see `RegionFetcherOptions`. */
+  newBatchSignal: () => AbortSignal;
+  track: Track;
 }
 
 /**

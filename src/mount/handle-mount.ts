@@ -104,7 +104,7 @@ export function createMountHandler(deps: MountDeps) {
         valueCache: deps.valueCache,
         useSecretsBatch: config.secretsManagerBatch,
         signal,
-        batchSignal: AbortSignal.timeout(config.mountTimeoutMs),
+        newBatchSignal: () => AbortSignal.timeout(config.mountTimeoutMs),
         track,
       });
     } catch (error) {

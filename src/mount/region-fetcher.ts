@@ -5,6 +5,7 @@ import { Code } from "../errors.ts";
 import { createSecretBatcher } from "./secret-batcher.ts";
 import type { SecretDescriptor } from "./secret-descriptor.ts";
 import { createSsmBatcher } from "./ssm-batcher.ts";
+import type { Track } from "./track-pending.ts";
 
 /** The outcome of fetching one object in one region. */
 export type RegionOutcome =
@@ -24,12 +25,12 @@ export interface RegionFetcherOptions {
   /** The mount's signal: deadline or cancellation. */
   signal: AbortSignal;
   /**
-   * Signal of batched AWS calls: a batch may serve several mounts (through the value cache's
-   * coalescing), so it must not end with any single one of them.
+   * Makes the signal of batched AWS calls: a batch may serve several mounts (through the value
+   * cache's coalescing), so it must not end with any single one of them. Called only when a batch
+   * is really needed, so cached mounts create no timer.
    */
-  batchSignal: AbortSignal;
-  /** Called while an object waits for AWS, with a label naming it; returns the "done" callback. */
-  track: (label: string) => () => void;
+  newBatchSignal: () => AbortSignal;
+  track: Track;
 }
 
 /** Fetches objects from one region with the caches and batchers of one mount. */
@@ -42,8 +43,9 @@ export type RegionFetcher = (descriptor: SecretDescriptor) => Promise<RegionOutc
  */
 export function createRegionFetcher(options: RegionFetcherOptions): RegionFetcher {
   const { region, apis, signal } = options;
-  const getParameter = createSsmBatcher(apis.ssm, options.batchSignal);
-  const getSecretBatched = createSecretBatcher(apis.secretsManager, options.batchSignal);
+  // Batchers are made on first use: a mount served from the value cache needs none.
+  let getParameter: ReturnType<typeof createSsmBatcher> | undefined;
+  let getSecretBatched: ReturnType<typeof createSecretBatcher> | undefined;
 
   return async (descriptor) => {
     const wanted =
@@ -70,23 +72,26 @@ export function createRegionFetcher(options: RegionFetcherOptions): RegionFetche
     try {
       const value = await options.valueCache.get(key, signal, async (sharedSignal) => {
         if (!isSecret) {
+          getParameter ??= createSsmBatcher(apis.ssm, options.newBatchSignal());
           const parameter = await getParameter(`${wanted.objectName}${selector}`);
           return { bytes: parameter.bytes, version: parameter.version };
         }
         const isCurrent =
           wanted.objectVersion === undefined &&
           (wanted.objectVersionLabel ?? "AWSCURRENT") === "AWSCURRENT";
-        const secret =
-          options.useSecretsBatch && isCurrent
-            ? await getSecretBatched(wanted.objectName)
-            : await apis.secretsManager.getSecretValue(
-                {
-                  secretId: wanted.objectName,
-                  versionId: wanted.objectVersion,
-                  versionStage: wanted.objectVersionLabel,
-                },
-                { signal: sharedSignal },
-              );
+        if (options.useSecretsBatch && isCurrent) {
+          getSecretBatched ??= createSecretBatcher(apis.secretsManager, options.newBatchSignal());
+          const secret = await getSecretBatched(wanted.objectName);
+          return { bytes: secret.bytes, version: secret.versionId };
+        }
+        const secret = await apis.secretsManager.getSecretValue(
+          {
+            secretId: wanted.objectName,
+            versionId: wanted.objectVersion,
+            versionStage: wanted.objectVersionLabel,
+          },
+          { signal: sharedSignal },
+        );
         return { bytes: secret.bytes, version: secret.versionId };
       });
       return { ok: true, value, region };
