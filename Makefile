@@ -1,7 +1,7 @@
 # Build, test and demo of the AWS provider for the Secrets Store CSI Driver, and private image builds.
 # Quick start on a fresh machine (Node.js and npm only): `make demo`, then `make test`.
 # `make` alone builds the multi-arch image and pushes it to your registry, as with the upstream
-# provider: see "Private image builds" below and docs/install.md.
+# provider: see "Private image builds" below and the README's Install section.
 
 BIN        := node_modules/.bin
 BUN        := $(BIN)/bun
