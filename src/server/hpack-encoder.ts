@@ -1,4 +1,3 @@
-import { encodeHuffman, toHuffmanLength } from "./hpack-huffman.ts";
 import { type HeaderField, staticFieldIndex, staticNameIndex } from "./hpack-static-table.ts";
 
 /**
@@ -49,14 +48,12 @@ export function writeInteger(
   output.push(rest);
 }
 
-/** Appends a string literal (RFC 7541 §5.2), Huffman-coded when that is shorter. */
+/**
+ * Appends a string literal (RFC 7541 §5.2), never Huffman-coded: the blocks travel over a local
+ * socket where octets cost nothing, while Huffman coding was a fifth of the provider's CPU time in
+ * a burst of mounts (Huffman is optional for an encoder; decoders must accept both).
+ */
 export function writeString(output: number[], text: string): void {
-  if (toHuffmanLength(text) < text.length) {
-    const coded = encodeHuffman(text);
-    writeInteger(output, 0x80, 7, coded.length);
-    for (const byte of coded) output.push(byte);
-    return;
-  }
   writeInteger(output, 0x00, 7, text.length);
   for (let i = 0; i < text.length; i++) output.push(text.charCodeAt(i) & 0xff);
 }

@@ -110,7 +110,11 @@ export function toHuffmanLength(text: string): number {
   return Math.ceil(bits / 8);
 }
 
-/** Huffman-codes `text` (latin1), padding the last octet with the leading bits of EOS (ones). */
+/**
+ * Huffman-codes `text` (latin1), padding the last octet with the leading bits of EOS (ones). The
+ * rewriter sends raw literals (see `writeString`); this half of the codec produces Huffman input
+ * for the decoder's tests, as clients send it.
+ */
 export function encodeHuffman(text: string): Uint8Array {
   const output = new Uint8Array(toHuffmanLength(text));
   let written = 0;
