@@ -102,6 +102,9 @@ export function toServableHeaders(fields: HeaderField[]): HeaderField[] {
 function toRewrittenConnection(socket: Socket, log: Logger): Duplex {
   let hasLoggedRewrite = false;
   const rewriter = createRequestRewriter({
+    // Driver v1.6 and later send a servable authority: their connections are piped untouched.
+    passThroughWhen: (fields) =>
+      fields.every((field) => field.name !== ":authority" || isServableAuthority(field.value)),
     rewrite(fields) {
       const servable = toServableHeaders(fields);
       if (!hasLoggedRewrite && servable.some((field, i) => field !== fields[i])) {

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { createHpackDecoder } from "./hpack-decoder.ts";
-import { encodeHeaderBlock, writeInteger, writeString } from "./hpack-encoder.ts";
+import { encodeHeaderBlock, writeInteger } from "./hpack-encoder.ts";
+import { encodeHuffman } from "./hpack-huffman.ts";
 import { type HeaderField, staticNameIndex, staticTable } from "./hpack-static-table.ts";
 import {
   clientPreface,
@@ -225,8 +226,11 @@ function createClientEncoder() {
       evict();
     }
     const text = (value: string, isHuffman: boolean) => {
-      if (isHuffman) writeString(out, value);
-      else {
+      if (isHuffman) {
+        const coded = encodeHuffman(value);
+        writeInteger(out, 0x80, 7, coded.length);
+        for (const byte of coded) out.push(byte);
+      } else {
         writeInteger(out, 0, 7, value.length);
         for (let i = 0; i < value.length; i++) out.push(value.charCodeAt(i));
       }
@@ -330,6 +334,68 @@ describe("createRequestRewriter() with a client that uses its dynamic table", ()
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe("createRequestRewriter() with passThroughWhen", () => {
+  /** Two requests on one connection, the second using entries the first added to the table. */
+  function connection(authority: string): Uint8Array {
+    const encode = createClientEncoder();
+    const fieldsOf = (path: string) =>
+      [...request(authority).filter((f) => f.name !== ":path"), field(":path", path)].map((f) => ({
+        ...f,
+        mode: 0,
+        isHuffman: true,
+      }));
+    const first = encode(fieldsOf("/v1alpha1.CSIDriverProvider/Mount"), null);
+    const second = encode(fieldsOf("/v1alpha1.CSIDriverProvider/Version"), null);
+    const half = Math.floor(first.length / 2);
+    const padded = join([Uint8Array.of(3), first.subarray(0, half), new Uint8Array(3)]);
+    return join([
+      clientPreface,
+      frame(FrameType.Settings, 0, 0, new Uint8Array(0)),
+      frame(FrameType.Headers, FrameFlag.Padded, 1, padded),
+      frame(FrameType.Continuation, FrameFlag.EndHeaders, 1, first.subarray(half)),
+      frame(FrameType.Data, FrameFlag.EndStream, 1, Uint8Array.of(0, 0, 0, 0, 1, 7)),
+      frame(FrameType.Headers, FrameFlag.EndHeaders | FrameFlag.EndStream, 3, second),
+    ]);
+  }
+
+  test("pipes a connection whose first request is servable byte for byte, at any chunking", () => {
+    const input = connection("localhost");
+    for (const cut of [1, 7, 9, 24, 50, input.length]) {
+      let rewrites = 0;
+      const rewriter = createRequestRewriter({
+        passThroughWhen: () => true,
+        rewrite: (fields) => {
+          rewrites++;
+          return fields;
+        },
+      });
+      const output: Uint8Array[] = [];
+      for (let at = 0; at < input.length; at += cut)
+        output.push(...rewriter.write(input.subarray(at, at + cut)));
+      expect(hex(join(output))).toBe(hex(input));
+      expect(rewrites).toBe(0);
+    }
+  });
+
+  test("rewrites the whole connection when the first request is not servable", () => {
+    const input = connection("/var/run/secrets-store-csi-providers/aws.sock");
+    const rewriter = createRequestRewriter({
+      passThroughWhen: (fields) =>
+        fields.every((f) => f.name !== ":authority" || !f.value.includes("/")),
+      rewrite: toLocalhost,
+    });
+    const output = rewriter.write(input);
+    const blocks = readServerHeaders(output);
+    expect(blocks.map((b) => b.fields.find((f) => f.name === ":authority")?.value)).toEqual([
+      "localhost",
+      "localhost",
+    ]);
+    expect(blocks[1]?.fields.find((f) => f.name === ":path")?.value).toBe(
+      "/v1alpha1.CSIDriverProvider/Version",
     );
   });
 });

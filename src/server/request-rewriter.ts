@@ -37,6 +37,14 @@ export interface RequestRewriterOptions {
   maxHeaderBlockSize?: number;
   /** Limits of the HPACK decoder that mirrors the client's encoder. */
   decoder?: HpackDecoderOptions;
+  /**
+   * Decides on the connection's first header block whether the whole connection, that block
+   * included, may pass through untouched; from then on no frame is parsed. Sound because nothing
+   * was changed before the decision, so the server's HPACK state is the client's. A client sends
+   * one authority per connection, so one that starts servable stays servable.
+   * @default never: every block is re-encoded
+   */
+  passThroughWhen?: (fields: readonly HeaderField[]) => boolean;
 }
 
 /** The client-to-server half of one HTTP/2 connection, rewritten on the fly. */
@@ -57,6 +65,8 @@ interface OpenBlock {
   priority: Uint8Array | null;
   fragments: Uint8Array[];
   size: number;
+  /** The block's frames as received (headers and payloads), kept only until the first decision. */
+  received: Uint8Array[];
 }
 
 /**
@@ -84,6 +94,11 @@ export function createRequestRewriter(options: RequestRewriterOptions): RequestR
   let payload: Uint8Array | null = null;
   let payloadFilled = 0;
   let block: OpenBlock | null = null;
+  // "first" until the first header block is decoded, then "pass" (raw pipe) or "rewrite".
+  let mode: "first" | "pass" | "rewrite" = options.passThroughWhen ? "first" : "rewrite";
+  let payloadHeader: Uint8Array | null = null;
+  // A function, so the checks inside write() see the change finishFrame() makes.
+  const isPassing = () => mode === "pass";
 
   const startFrame = (header: FrameHeader, output: Uint8Array[]) => {
     if (block && (header.type !== FrameType.Continuation || header.streamId !== block.streamId))
@@ -101,6 +116,7 @@ export function createRequestRewriter(options: RequestRewriterOptions): RequestR
           );
         payload = new Uint8Array(header.length);
         payloadFilled = 0;
+        payloadHeader = mode === "first" ? headerBytes.slice() : null;
         return;
       case FrameType.PushPromise:
         throw protocolError("PUSH_PROMISE from a client (RFC 9113 §8.4)");
@@ -119,6 +135,7 @@ export function createRequestRewriter(options: RequestRewriterOptions): RequestR
       block.fragments.push(bytes);
       block.size += bytes.length;
     }
+    if (block && payloadHeader) block.received.push(payloadHeader, bytes);
     if (block && header.flags & FrameFlag.EndHeaders) {
       output.push(closeBlock(block));
       block = null;
@@ -135,6 +152,10 @@ export function createRequestRewriter(options: RequestRewriterOptions): RequestR
         throw new Http2ConnectionError(`bad header block: ${error.message}`, "COMPRESSION_ERROR");
       throw error;
     }
+    if (mode === "first") {
+      mode = options.passThroughWhen?.(fields) ? "pass" : "rewrite";
+      if (mode === "pass") return concat(open.received);
+    }
     const encoded = encodeHeaderBlock(options.rewrite(fields, open.streamId));
     return toHeaderFrames(encoded, {
       streamId: open.streamId,
@@ -145,6 +166,7 @@ export function createRequestRewriter(options: RequestRewriterOptions): RequestR
 
   return {
     write(chunk) {
+      if (isPassing()) return [chunk];
       const output: Uint8Array[] = [];
       let offset = 0;
       while (offset < chunk.length) {
@@ -184,6 +206,10 @@ export function createRequestRewriter(options: RequestRewriterOptions): RequestR
         if (frame && remaining === 0) {
           finishFrame(frame, output);
           frame = null;
+          if (isPassing()) {
+            if (offset < chunk.length) output.push(chunk.subarray(offset));
+            break;
+          }
         }
       }
       return output;
@@ -216,6 +242,7 @@ function openBlock(header: FrameHeader, payload: Uint8Array): OpenBlock {
     priority,
     fragments: [fragment],
     size: fragment.length,
+    received: [],
   };
 }
 
