@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { daemonSetEnv, readDaemonSetMemoryLimit } from "../helpers/daemonset-env.ts";
 import { isAlive, mib, readProcStats } from "../helpers/proc-stats.ts";
 import { filesOf, startTestBed, type TestBed, type Workload } from "../helpers/test-bed.ts";
 
@@ -13,22 +12,10 @@ const primary = "us-east-1";
 const failover = "us-west-2";
 const slow = "eu-west-1";
 /**
- * The memory limit the DaemonSet gives one provider process, read from the installer so the test
- * and the deployment cannot drift apart. (Issue 6's 100 MiB goal is not met: see the README's
- * performance section; `make bench` prints the figures.)
+ * The memory limit the DaemonSet gives one provider process. (Issue 6's 100 MiB goal is not met
+ * under every load: see the README's performance section; `make bench` prints the figures.)
  */
-const peakRssLimitBytes = readInstallerMemoryLimit();
-
-function readInstallerMemoryLimit(): number {
-  const text = readFileSync(
-    join(import.meta.dir, "../../deployment/aws-provider-installer.yaml"),
-    "utf8",
-  );
-  const limit = /limits:\s*\n\s*memory:\s*(\d+)Mi/.exec(text)?.[1];
-  if (limit === undefined)
-    throw new Error("no memory limit in deployment/aws-provider-installer.yaml");
-  return Number(limit) * 1024 * 1024;
-}
+const peakRssLimitBytes = readDaemonSetMemoryLimit();
 
 let bed: TestBed;
 let pid: number;
@@ -38,6 +25,7 @@ beforeAll(async () => {
     mode: "binary",
     // The client-side Kubernetes rate limit (5/s) would only stretch the burst of first lookups.
     flags: ["--log-level=info", "--qps=1000", "--burst=1000"],
+    env: daemonSetEnv(),
   });
   if (bed.pid === undefined) throw new Error("no provider process");
   pid = bed.pid;
