@@ -1,3 +1,4 @@
+import { sleep } from "../abortable-sleep.ts";
 import { Code, ProviderError } from "../errors.ts";
 import type { Redacted } from "../redacted.ts";
 import type { AwsCredentials } from "./aws-credentials.ts";
@@ -113,26 +114,14 @@ export function createPodIdentityAgentApi(
           }
         }
         const delay = Math.min(2000, retryBaseMs * 2 ** attempt) * (0.5 + Math.random() / 2);
-        if (!(await sleep(delay, signal))) throw giveUp(attempt + 1);
+        const slept = await sleep(delay, signal).then(
+          () => true,
+          () => false,
+        );
+        if (!slept) throw giveUp(attempt + 1);
       }
     },
   };
-}
-
-/** Sleeps `ms`; false when the signal aborted first. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve(true);
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 function parseCredentials(body: string, url: string): AwsCredentials {

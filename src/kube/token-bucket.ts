@@ -1,3 +1,4 @@
+import { sleep } from "../abortable-sleep.ts";
 /** Time source of a {@link TokenBucket}, replaceable in tests. */
 export interface TokenBucketClock {
   /** Milliseconds on a monotonic clock. */
@@ -28,18 +29,7 @@ export interface TokenBucketOptions {
 /** `performance.now()` and timers. */
 export const systemClock: TokenBucketClock = {
   now: () => performance.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      };
-      const timer = setTimeout(() => {
-        signal.removeEventListener("abort", onAbort);
-        resolve();
-      }, ms);
-      signal.addEventListener("abort", onAbort, { once: true });
-    }),
+  sleep,
 };
 
 /**
