@@ -43,38 +43,31 @@ function createHandler(transform: (secretAccessKey: string) => string) {
   return createMountHandler(deps);
 }
 
+/** Mounts `signed/db` for a fresh, fully granted workload, signing with `transform(secretKey)`. */
+function mountSigned(serviceAccount: string, transform: (secretAccessKey: string) => string) {
+  const workload = bed.workload({ serviceAccount });
+  bed.aws.grant(workload.roleArn, { service: "secretsmanager", resource: "*" });
+  const request = buildMountRequest({
+    pod: workload.pod,
+    tokens: workload.tokens,
+    parameters: { region, objects: "- {objectName: signed/db, objectType: secretsmanager}" },
+  });
+  return createHandler(transform)(request, {
+    signal: new AbortController().signal,
+    log: silentLogger,
+  });
+}
+
 describe("requests signed with the pod's credentials", () => {
   test("are accepted by the fake AWS when the credentials are the ones STS issued", async () => {
-    const workload = bed.workload({ serviceAccount: "signer" });
-    bed.aws.grant(workload.roleArn, { service: "secretsmanager", resource: "*" });
-    const handle = createHandler((key) => key);
-    const request = buildMountRequest({
-      pod: workload.pod,
-      tokens: workload.tokens,
-      parameters: { region, objects: "- {objectName: signed/db, objectType: secretsmanager}" },
-    });
-    const result = await handle(request, {
-      signal: new AbortController().signal,
-      log: silentLogger,
-    });
+    const result = await mountSigned("signer", (key) => key);
     expect(new TextDecoder().decode(result.files[0]?.contents.reveal())).toBe(
       "signed-secret-value",
     );
   });
 
   test("are rejected by the signature check when the secret key is wrong", async () => {
-    const workload = bed.workload({ serviceAccount: "forger" });
-    bed.aws.grant(workload.roleArn, { service: "secretsmanager", resource: "*" });
-    const handle = createHandler((key) => `${key.slice(0, -1)}x`);
-    const request = buildMountRequest({
-      pod: workload.pod,
-      tokens: workload.tokens,
-      parameters: { region, objects: "- {objectName: signed/db, objectType: secretsmanager}" },
-    });
-    const failure = await handle(request, {
-      signal: new AbortController().signal,
-      log: silentLogger,
-    }).then(
+    const failure = await mountSigned("forger", (key) => `${key.slice(0, -1)}x`).then(
       () => undefined,
       (error: unknown) => error,
     );
