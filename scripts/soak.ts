@@ -127,7 +127,7 @@ async function fuzz(): Promise<number> {
       process.execPath,
       "test",
       "--timeout=600000",
-      resolve(import.meta.dir, "../src/mount/parse-objects.fuzz.test.ts"),
+      resolve(import.meta.dir, "../src/spc/parse-objects.fuzz.test.ts"),
     ],
     { env: { ...process.env, FUZZ_RUNS: String(fuzzRuns) }, stdout: "pipe", stderr: "pipe" },
   );

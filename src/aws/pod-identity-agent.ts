@@ -1,4 +1,4 @@
-import { sleep } from "../abortable-sleep.ts";
+import { sleep } from "../async/abortable-sleep.ts";
 import { Code, ProviderError } from "../errors.ts";
 import type { Redacted } from "../redacted.ts";
 import type { AwsCredentials } from "./aws-credentials.ts";

@@ -1,6 +1,6 @@
+import { createCoalescer } from "../async/coalescer.ts";
 import type { AwsCredentials } from "../aws/aws-credentials.ts";
 import type { Redacted } from "../redacted.ts";
-import { createCoalescer } from "./coalescer.ts";
 
 /** Credentials are refreshed this long before they expire (SPEC §5.3). */
 export const credentialRefreshMarginMs = 5 * 60_000;

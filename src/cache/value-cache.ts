@@ -1,5 +1,5 @@
+import { createCoalescer } from "../async/coalescer.ts";
 import type { Redacted } from "../redacted.ts";
-import { createCoalescer } from "./coalescer.ts";
 
 /** One fetched object version. */
 export interface CachedValue {

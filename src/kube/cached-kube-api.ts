@@ -1,4 +1,4 @@
-import { createCoalescer } from "../cache/coalescer.ts";
+import { createCoalescer } from "../async/coalescer.ts";
 import { Code, ProviderError } from "../errors.ts";
 import type { KubeApi, Node, Pod, ServiceAccount } from "./kube-api.ts";
 

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { createTokenBucket, systemClock, type TokenBucketClock } from "../async/token-bucket.ts";
 import { Code, ProviderError } from "../errors.ts";
 import { version as buildVersion, runtimeName } from "../version.ts";
 import {
@@ -9,7 +10,6 @@ import {
   toKubeStatusError,
 } from "./kube-errors.ts";
 import { parseNode, parsePod, parseServiceAccount } from "./parse-kube-objects.ts";
-import { createTokenBucket, systemClock, type TokenBucketClock } from "./token-bucket.ts";
 import { createTokenSource } from "./token-source.ts";
 
 /** The parts of a ServiceAccount the provider reads. */

@@ -2,8 +2,8 @@ import type { RegionalApis } from "../aws/aws-apis.ts";
 import type { AwsFailure } from "../aws/aws-errors.ts";
 import type { ValueCache } from "../cache/value-cache.ts";
 import type { Redacted } from "../redacted.ts";
+import type { SecretDescriptor } from "../spc/secret-descriptor.ts";
 import { createRegionFetcher, type RegionOutcome } from "./region-fetcher.ts";
-import type { SecretDescriptor } from "./secret-descriptor.ts";
 import { toFetchError } from "./to-fetch-error.ts";
 import type { Track } from "./track-pending.ts";
 

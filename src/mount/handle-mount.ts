@@ -7,7 +7,7 @@ import { Code, isProviderError, ProviderError } from "../errors.ts";
 import type { KubeApi } from "../kube/kube-api.ts";
 import type { Logger } from "../log.ts";
 import { currentMountStats } from "../mount-stats.ts";
-import { createSpcReader } from "./create-spc-reader.ts";
+import { createSpcReader } from "../spc/create-spc-reader.ts";
 import { fetchSecrets } from "./fetch-secrets.ts";
 import { type MountRequestFields, readRequest } from "./read-request.ts";
 import { type RenderedMount, renderFiles } from "./render-files.ts";

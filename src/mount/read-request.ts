@@ -1,6 +1,6 @@
 import { Code, ProviderError } from "../errors.ts";
 import { Redacted } from "../redacted.ts";
-import { attributeKeys } from "./attribute-keys.ts";
+import { attributeKeys } from "../spc/attribute-keys.ts";
 
 /** The pod a Mount is for, as kubelet describes it. */
 export interface PodInfo {

@@ -2,8 +2,8 @@ import type { RegionalApis } from "../aws/aws-apis.ts";
 import { type AwsFailure, classifyAwsError } from "../aws/aws-errors.ts";
 import { type CachedValue, toValueKey, type ValueCache } from "../cache/value-cache.ts";
 import { Code } from "../errors.ts";
+import type { SecretDescriptor } from "../spc/secret-descriptor.ts";
 import { createSecretBatcher } from "./secret-batcher.ts";
-import type { SecretDescriptor } from "./secret-descriptor.ts";
 import { createSsmBatcher } from "./ssm-batcher.ts";
 import type { Track } from "./track-pending.ts";
 

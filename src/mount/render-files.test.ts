@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { Code, ProviderError } from "../errors.ts";
 import { Redacted } from "../redacted.ts";
+import type { SecretDescriptor } from "../spc/secret-descriptor.ts";
 import type { FetchedSecret } from "./fetch-secrets.ts";
 import { renderFiles } from "./render-files.ts";
-import type { SecretDescriptor } from "./secret-descriptor.ts";
 
 const descriptor = (overrides: Partial<SecretDescriptor> = {}): SecretDescriptor => ({
   index: 0,

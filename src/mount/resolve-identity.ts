@@ -6,9 +6,9 @@ import type { CredentialCache, CredentialLoader } from "../cache/credential-cach
 import { Code, ProviderError } from "../errors.ts";
 import type { KubeApi } from "../kube/kube-api.ts";
 import { Redacted } from "../redacted.ts";
-import { tokenAudiences } from "./attribute-keys.ts";
+import { tokenAudiences } from "../spc/attribute-keys.ts";
+import type { SpcParameters } from "../spc/secret-descriptor.ts";
 import type { MountParams } from "./read-request.ts";
-import type { SpcParameters } from "./secret-descriptor.ts";
 import { during, type Track, trackNothing } from "./track-pending.ts";
 
 /** Annotation of a ServiceAccount that names its IAM role (IRSA). */

@@ -1,8 +1,8 @@
 import { Code, ProviderError } from "../errors.ts";
 import type { KubeApi } from "../kube/kube-api.ts";
-import { parseArn } from "./parse-arn.ts";
+import { parseArn } from "../spc/parse-arn.ts";
+import type { SecretDescriptor, SpcParameters } from "../spc/secret-descriptor.ts";
 import type { PodInfo } from "./read-request.ts";
-import type { SecretDescriptor, SpcParameters } from "./secret-descriptor.ts";
 
 /** Label of a Node that names its AWS region. */
 export const regionLabel = "topology.kubernetes.io/region";

@@ -1,7 +1,7 @@
+import { type BatchOutcome, createBatcher } from "../async/create-batcher.ts";
 import { classifyAwsError } from "../aws/aws-errors.ts";
 import type { SecretsManagerApi, SecretValue } from "../aws/secrets-manager.ts";
 import { Code } from "../errors.ts";
-import { type BatchOutcome, createBatcher } from "./create-batcher.ts";
 
 /** At most this many ids per BatchGetSecretValue call (a Secrets Manager limit). */
 export const secretBatchSize = 20;

@@ -1,5 +1,5 @@
+import { type BatchOutcome, createBatcher } from "../async/create-batcher.ts";
 import type { SsmApi, SsmParameterValue } from "../aws/ssm.ts";
-import { type BatchOutcome, createBatcher } from "./create-batcher.ts";
 
 /** At most this many names per GetParameters call (an SSM limit). */
 export const ssmBatchSize = 10;

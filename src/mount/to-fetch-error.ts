@@ -1,6 +1,6 @@
 import type { AwsFailure } from "../aws/aws-errors.ts";
 import { Code, ProviderError } from "../errors.ts";
-import type { SecretDescriptor } from "./secret-descriptor.ts";
+import type { SecretDescriptor } from "../spc/secret-descriptor.ts";
 
 /** One object that could not be fetched. */
 export interface ObjectFailure {

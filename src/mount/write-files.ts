@@ -14,8 +14,8 @@ import {
 } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
 import { Code, ProviderError } from "../errors.ts";
+import { checkFilePath } from "../spc/to-file-path.ts";
 import type { RenderedFile } from "./render-files.ts";
-import { checkFilePath } from "./to-file-path.ts";
 
 /**
  * Provider-writes mode (SPEC §6.2): writes every file under `targetPath` so that a reader never sees

@@ -17,13 +17,13 @@ import type { Logger } from "../log.ts";
 import { type Metrics, noopMetrics } from "../metrics.ts";
 import type { MountHandler } from "../mount/handle-mount.ts";
 import { createMountStats, runWithMountStats } from "../mount-stats.ts";
-import { startAuthorityFront } from "./authority-front.ts";
 import {
   csiServiceDefinition,
   fromMountRequest,
   toMountResponse,
   toVersionResponse,
 } from "./csi-service.ts";
+import { startAuthorityFront } from "./front/authority-front.ts";
 import { readMountLabels } from "./read-mount-labels.ts";
 import { toGrpcStatus } from "./to-grpc-status.ts";
 

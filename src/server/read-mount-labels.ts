@@ -1,4 +1,4 @@
-import { attributeKeys } from "../mount/attribute-keys.ts";
+import { attributeKeys } from "../spc/attribute-keys.ts";
 
 /** Who a Mount is for, for its log lines. Every field is undefined when it cannot be read. */
 export interface MountLabels {

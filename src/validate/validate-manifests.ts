@@ -7,8 +7,8 @@ import {
   type Pair,
   parseAllDocuments,
 } from "yaml";
-import { checkSpc } from "../mount/read-spc.ts";
-import type { Problem } from "../mount/secret-descriptor.ts";
+import { checkSpc } from "../spc/read-spc.ts";
+import type { Problem } from "../spc/secret-descriptor.ts";
 import { toSourceOffset } from "./to-source-offset.ts";
 
 /** One finding of {@link validateManifests}, at a 1-based line and column of the file. */

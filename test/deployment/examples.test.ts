@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { join, relative } from "node:path";
-import { checkSpc } from "../../src/mount/read-spc.ts";
+import { checkSpc } from "../../src/spc/read-spc.ts";
 import {
   at,
   findObject,

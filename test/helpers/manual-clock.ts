@@ -1,4 +1,4 @@
-import type { TokenBucketClock } from "../../src/kube/token-bucket.ts";
+import type { TokenBucketClock } from "../../src/async/token-bucket.ts";
 
 /** A clock that only moves when told to; sleepers wake once their deadline has passed. */
 export function createManualClock() {

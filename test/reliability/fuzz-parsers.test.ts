@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { checkFilePath } from "../../src/mount/to-file-path.ts";
+import { checkFilePath } from "../../src/spc/to-file-path.ts";
 import {
   arnPartsProperty,
   arnTextProperty,

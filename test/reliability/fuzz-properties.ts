@@ -7,13 +7,13 @@ import { posix } from "node:path";
 import fc from "fast-check";
 import { search } from "jmespath";
 import { Code, isProviderError, type ProviderError } from "../../src/errors.ts";
-import { parseArn } from "../../src/mount/parse-arn.ts";
 import { readRequest } from "../../src/mount/read-request.ts";
-import { readSpc } from "../../src/mount/read-spc.ts";
 import { renderFiles } from "../../src/mount/render-files.ts";
-import type { PathTranslation, SecretDescriptor } from "../../src/mount/secret-descriptor.ts";
-import { checkFilePath, toFilePath } from "../../src/mount/to-file-path.ts";
 import { Redacted } from "../../src/redacted.ts";
+import { parseArn } from "../../src/spc/parse-arn.ts";
+import { readSpc } from "../../src/spc/read-spc.ts";
+import type { PathTranslation, SecretDescriptor } from "../../src/spc/secret-descriptor.ts";
+import { checkFilePath, toFilePath } from "../../src/spc/to-file-path.ts";
 import type { TestBed } from "../helpers/test-bed.ts";
 
 /**

@@ -1,4 +1,4 @@
-import { sleep } from "../abortable-sleep.ts";
+import { sleep } from "./abortable-sleep.ts";
 /** Time source of a {@link TokenBucket}, replaceable in tests. */
 export interface TokenBucketClock {
   /** Milliseconds on a monotonic clock. */

@@ -1,8 +1,8 @@
 import { chmodSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { Duplex } from "node:stream";
-import type { Logger } from "../log.ts";
-import type { HeaderField } from "./hpack-static-table.ts";
+import type { Logger } from "../../log.ts";
+import type { HeaderField } from "./hpack/hpack-static-table.ts";
 import { createRequestRewriter, Http2ConnectionError } from "./request-rewriter.ts";
 
 /**

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { createHpackDecoder } from "./hpack-decoder.ts";
-import { encodeHeaderBlock, writeInteger } from "./hpack-encoder.ts";
-import { encodeHuffman } from "./hpack-huffman.ts";
-import { type HeaderField, staticNameIndex, staticTable } from "./hpack-static-table.ts";
+import { createHpackDecoder } from "./hpack/hpack-decoder.ts";
+import { encodeHeaderBlock, writeInteger } from "./hpack/hpack-encoder.ts";
+import { encodeHuffman } from "./hpack/hpack-huffman.ts";
+import { type HeaderField, staticNameIndex, staticTable } from "./hpack/hpack-static-table.ts";
 import {
   clientPreface,
   FrameFlag,

@@ -193,7 +193,7 @@ function checkOutcome(input: Record<string, string>): void {
 /**
  * The fuzz properties of `readSpc`: any input either validates into clean, collision-free paths or
  * throws ProviderError INVALID_ARGUMENT, never anything else. `make soak` runs this file with a
- * large `FUZZ_RUNS` (`FUZZ_RUNS=100000 bun test src/mount/parse-objects.fuzz.test.ts`) or calls
+ * large `FUZZ_RUNS` (`FUZZ_RUNS=100000 bun test src/spc/parse-objects.fuzz.test.ts`) or calls
  * {@link checkReadSpcProperties} from its own test file.
  */
 export const readSpcProperties = {

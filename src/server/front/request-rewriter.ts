@@ -1,7 +1,7 @@
-import { createHpackDecoder, type HpackDecoderOptions } from "./hpack-decoder.ts";
-import { encodeHeaderBlock } from "./hpack-encoder.ts";
-import { HpackError } from "./hpack-error.ts";
-import type { HeaderField } from "./hpack-static-table.ts";
+import { createHpackDecoder, type HpackDecoderOptions } from "./hpack/hpack-decoder.ts";
+import { encodeHeaderBlock } from "./hpack/hpack-encoder.ts";
+import { HpackError } from "./hpack/hpack-error.ts";
+import type { HeaderField } from "./hpack/hpack-static-table.ts";
 import {
   clientPreface,
   FrameFlag,

@@ -17,12 +17,12 @@ import {
   type MountResponse,
   VersionRequestSchema,
   type VersionResponse,
-} from "../../gen/v1alpha1/service_pb.ts";
-import { createLogger } from "../log.ts";
-import { Redacted } from "../redacted.ts";
+} from "../../../gen/v1alpha1/service_pb.ts";
+import { createLogger } from "../../log.ts";
+import { Redacted } from "../../redacted.ts";
+import { csiServiceDefinition, toVersionResponse } from "../csi-service.ts";
+import { type GrpcServer, startGrpcServer } from "../grpc-server.ts";
 import { isServableAuthority, toServableHeaders } from "./authority-front.ts";
-import { csiServiceDefinition, toVersionResponse } from "./csi-service.ts";
-import { type GrpcServer, startGrpcServer } from "./grpc-server.ts";
 
 const Client = makeGenericClientConstructor(csiServiceDefinition, "CSIDriverProvider");
 type UnaryClient = Record<string, (...args: unknown[]) => void> & { close(): void };
