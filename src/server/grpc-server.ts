@@ -24,6 +24,7 @@ import {
   toVersionResponse,
 } from "./csi-service.ts";
 import { startAuthorityFront } from "./front/authority-front.ts";
+import { frontLimits, setMaxHeaderListSize, toGrpcServerOptions } from "./front/front-limits.ts";
 import { readMountLabels } from "./read-mount-labels.ts";
 import { toGrpcStatus } from "./to-grpc-status.ts";
 
@@ -56,7 +57,11 @@ export interface GrpcServer {
 export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcServer> {
   const { socketPath, log } = options;
   prepareSocketPath(socketPath);
-  const server = new Server({ "grpc.max_receive_message_length": 4 * 1024 * 1024 });
+  const server = new Server({
+    "grpc.max_receive_message_length": 4 * 1024 * 1024,
+    ...toGrpcServerOptions(frontLimits),
+  });
+  setMaxHeaderListSize(server, frontLimits.maxHeaderListSize);
   server.addService(csiServiceDefinition, {
     Version: (
       _call: ServerUnaryCall<unknown, VersionResponse>,
@@ -106,7 +111,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
         server.forceShutdown();
         front.destroyConnections();
       }
-      removeSocket(socketPath);
+      front.removeSocket();
     },
   };
 }
@@ -227,13 +232,5 @@ function prepareSocketPath(socketPath: string): void {
     unlinkSync(socketPath);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-  }
-}
-
-function removeSocket(socketPath: string): void {
-  try {
-    unlinkSync(socketPath);
-  } catch {
-    // Already gone: nothing to clean up.
   }
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { connect, constants } from "node:http2";
-import { createConnection } from "node:net";
+import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create, toBinary } from "@bufbuild/protobuf";
@@ -11,24 +11,38 @@ import {
   Server,
   ServerCredentials,
   type ServiceError,
+  status,
 } from "@grpc/grpc-js";
 import {
   MountRequestSchema,
   type MountResponse,
+  MountResponseSchema,
   VersionRequestSchema,
   type VersionResponse,
 } from "../../../gen/v1alpha1/service_pb.ts";
+import {
+  connectRawHttp2,
+  emptyMountRequest,
+  Http2Error,
+  mountRequestFields,
+  SettingId,
+  toFrame,
+  toGrpcMessage,
+} from "../../../test/helpers/raw-http2-client.ts";
 import { createLogger } from "../../log.ts";
 import { Redacted } from "../../redacted.ts";
 import { csiServiceDefinition, toVersionResponse } from "../csi-service.ts";
+import { createGrpcHealthCheck } from "../grpc-health-check.ts";
 import { type GrpcServer, startGrpcServer } from "../grpc-server.ts";
-import { isServableAuthority, toServableHeaders } from "./authority-front.ts";
+import { isServableAuthority, startAuthorityFront, toServableHeaders } from "./authority-front.ts";
+import { type FrontLimits, frontLimits, toGrpcServerOptions } from "./front-limits.ts";
+import { FrameFlag, FrameType } from "./http2-frames.ts";
 
 const Client = makeGenericClientConstructor(csiServiceDefinition, "CSIDriverProvider");
 type UnaryClient = Record<string, (...args: unknown[]) => void> & { close(): void };
 
 /** A grpc-js client that sends `authority` as `:authority`, like grpc-go in drivers before v1.6. */
-function createClient(socketPath: string, authority: string) {
+function createClient(socketPath: string, authority: string, deadlineMs = 10_000) {
   const client = new Client(`unix:${socketPath}`, credentials.createInsecure(), {
     "grpc.default_authority": authority,
     "grpc.max_receive_message_length": 4 * 1024 * 1024,
@@ -38,7 +52,7 @@ function createClient(socketPath: string, authority: string) {
     new Promise<T>((resolve, reject) =>
       client[method]?.(
         request,
-        { deadline: Date.now() + 10_000 },
+        { deadline: Date.now() + deadlineMs },
         (error: ServiceError | null, answer: T) => (error ? reject(error) : resolve(answer)),
       ),
     );
@@ -258,5 +272,260 @@ describe("GrpcServer.stop()", () => {
       client.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("Bun platform behaviour the front relies on", () => {
+  // stopAccepting() and the socket re-creation depend on it; when this fails, the front must
+  // unlink its socket itself again (and may then close a listener whose path was taken over).
+  test("net.Server.close() unlinks whatever file is at its unix socket path", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bun-unlink-"));
+    const path = join(dir, "aws.sock");
+    try {
+      const listener = createServer();
+      await new Promise<void>((resolve) => listener.listen(path, resolve));
+      rmSync(path);
+      writeFileSync(path, "another process's file");
+      listener.close();
+      expect(existsSync(path)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // Why maxSessionMemoryMiB is a last resort well above what a driver queues: past it, Bun
+  // neither answers nor resets the calls that did not fit; they wait for their deadline.
+  test("calls beyond grpc-node.max_session_memory get no answer until their deadline", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bun-session-memory-"));
+    const socketPath = join(dir, "aws.sock");
+    const server = new Server({ "grpc-node.max_session_memory": 1 });
+    const answer = new Uint8Array(256 * 1024).fill(0x61);
+    server.addService(csiServiceDefinition, {
+      Mount: (_call: unknown, callback: (e: null, r: MountResponse) => void) =>
+        callback(
+          null,
+          create(MountResponseSchema, {
+            files: [{ path: "a", mode: 0o644, contents: answer }],
+            objectVersion: [{ id: "a", version: "1" }],
+          }),
+        ),
+    });
+    await new Promise((resolve, reject) =>
+      server.bindAsync(`unix:${socketPath}`, ServerCredentials.createInsecure(), (e, port) =>
+        e ? reject(e) : resolve(port),
+      ),
+    );
+    const client = createClient(socketPath, "localhost", 2000);
+    try {
+      const outcomes = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          client.mount("x").then(
+            () => "answered",
+            (error: ServiceError) => status[error.code],
+          ),
+        ),
+      );
+      expect(outcomes).toContain("answered");
+      expect(new Set(outcomes)).toEqual(new Set(["answered", "DEADLINE_EXCEEDED"]));
+    } finally {
+      client.close();
+      server.forceShutdown();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("startGrpcServer() HTTP/2 limits", () => {
+  let dir: string;
+  let socketPath: string;
+  let server: GrpcServer;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "front-limits-"));
+    socketPath = join(dir, "aws.sock");
+    server = await startGrpcServer({
+      socketPath,
+      driverWritesSecrets: true,
+      mountTimeoutMs: 10_000,
+      log: createLogger({ write: () => {} }),
+      handleMount: async () => ({ files: [], objectVersions: [{ id: "a", version: "1" }] }),
+    });
+  });
+  afterAll(async () => {
+    await server.stop(1000);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // Pins setMaxHeaderListSize(): grpc-js has no option for it and may rename its internals.
+  test("advertises MAX_CONCURRENT_STREAMS and MAX_HEADER_LIST_SIZE", async () => {
+    const client = await connectRawHttp2(socketPath);
+    try {
+      await client.until(() => client.serverSettings.size > 0, 5000, "the server's SETTINGS");
+      expect(client.serverSettings.get(SettingId.MaxConcurrentStreams)).toBe(
+        frontLimits.maxConcurrentStreams,
+      );
+      expect(client.serverSettings.get(SettingId.MaxHeaderListSize)).toBe(
+        frontLimits.maxHeaderListSize,
+      );
+    } finally {
+      client.destroy();
+    }
+  });
+
+  test.each([
+    ["localhost (piped)", "localhost"],
+    ["the socket path (re-encoded)", "/var/run/secrets-store-csi-providers/aws.sock"],
+  ])(
+    "answers a header list at the limit and refuses one beyond it, authority %s",
+    async (_name, authority) => {
+      const client = await connectRawHttp2(socketPath);
+      try {
+        const fields = mountRequestFields(authority);
+        const used = fields.reduce((sum, f) => sum + f.name.length + f.value.length + 32, 0);
+        const filler = (size: number) => ({
+          name: "x-fill",
+          value: "a".repeat(size),
+          neverIndexed: false,
+        });
+        const room = frontLimits.maxHeaderListSize - used - "x-fill".length - 32;
+        client.write(client.headersFrame(1, [...fields, filler(room)]));
+        client.write(
+          toFrame(
+            { type: FrameType.Data, flags: FrameFlag.EndStream, streamId: 1 },
+            toGrpcMessage(emptyMountRequest()),
+          ),
+        );
+        await client.until(() => client.streams.get(1)?.isEnded === true, 5000, "the answer");
+        expect(client.streams.get(1)?.headers.at(-1)?.["grpc-status"]).toBe("0");
+        client.write(client.headersFrame(3, [...fields, filler(room + 1)], { isEndStream: true }));
+        await client.until(
+          () => client.streams.get(3)?.resetCode !== undefined || client.goAwayCode() !== undefined,
+          5000,
+          "a refusal",
+        );
+        // Piped: Bun resets the stream; re-encoded: the front closes the connection.
+        expect([client.streams.get(3)?.resetCode, client.goAwayCode()]).toContain(
+          Http2Error.ENHANCE_YOUR_CALM,
+        );
+      } finally {
+        client.destroy();
+      }
+    },
+  );
+});
+
+/** The front with `limits` over a bare grpc-js server whose Version answers. */
+async function startBareFront(limits: Partial<FrontLimits>) {
+  const dir = mkdtempSync(join(tmpdir(), "bare-front-"));
+  const socketPath = join(dir, "aws.sock");
+  const server = new Server(toGrpcServerOptions(frontLimits));
+  server.addService(csiServiceDefinition, {
+    Version: (_call: unknown, callback: (e: null, r: VersionResponse) => void) =>
+      callback(null, toVersionResponse()),
+  });
+  const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
+  let logged = "";
+  const front = await startAuthorityFront({
+    socketPath,
+    injectConnection: (connection) => injector.injectConnection(connection),
+    log: createLogger({ write: (line) => (logged += line) }),
+    limits: { ...frontLimits, ...limits },
+  });
+  return {
+    dir,
+    socketPath,
+    front,
+    logged: () => logged,
+    async [Symbol.asyncDispose]() {
+      front.stopAccepting();
+      front.destroyConnections();
+      server.forceShutdown();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+describe("startAuthorityFront() connection limits", () => {
+  test("refuses connections beyond maxConnections and accepts again once one closes", async () => {
+    await using bed = await startBareFront({ maxConnections: 2 });
+    const first = await connectRawHttp2(bed.socketPath);
+    const second = await connectRawHttp2(bed.socketPath);
+    const third = await connectRawHttp2(bed.socketPath);
+    expect((await third.closed).byPeer).toBe(true);
+    expect(bed.logged()).toContain("too many open connections");
+    first.destroy();
+    await first.closed;
+    // The slot frees once the server side has seen the close.
+    const until = Date.now() + 5000;
+    let fourth = await connectRawHttp2(bed.socketPath);
+    while (
+      Date.now() < until &&
+      (await Promise.race([fourth.closed.then(() => true), Bun.sleep(100).then(() => false)]))
+    ) {
+      fourth = await connectRawHttp2(bed.socketPath);
+    }
+    expect(fourth.isClosed()).toBe(false);
+    fourth.destroy();
+    second.destroy();
+    await Promise.all([fourth.closed, second.closed]);
+  });
+
+  test("frees the slot of every health check, which dials afresh and hangs up", async () => {
+    await using bed = await startBareFront({ maxConnections: 2 });
+    const health = createGrpcHealthCheck(bed.socketPath);
+    for (let i = 0; i < 6; i++) {
+      expect(await health.check()).toEqual({ isHealthy: true });
+      await Bun.sleep(50);
+    }
+  });
+
+  test("closes connections that stall in the handshake, mid-frame or mid-request", async () => {
+    await using bed = await startBareFront({ handshakeTimeoutMs: 300, stallTimeoutMs: 300 });
+    const silent = await connectRawHttp2(bed.socketPath, {
+      sendsPreface: false,
+      isAckingSettings: false,
+    });
+    const midFrame = await connectRawHttp2(bed.socketPath);
+    midFrame.write(
+      toFrame({ type: FrameType.Ping, flags: 0, streamId: 0 }, new Uint8Array(8)).subarray(0, 12),
+    );
+    const midRequest = await connectRawHttp2(bed.socketPath);
+    midRequest.write(midRequest.headersFrame(1, mountRequestFields()));
+    const waiting = await connectRawHttp2(bed.socketPath);
+    const started = performance.now();
+    for (const client of [silent, midFrame, midRequest]) {
+      const closed = await client.closed;
+      expect(closed.byPeer).toBe(true);
+    }
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(midRequest.goAwayCode()).toBe(Http2Error.NO_ERROR);
+    expect(waiting.isClosed()).toBe(false);
+    expect(bed.logged()).toContain("Closed a stalled connection");
+    waiting.destroy();
+  });
+
+  test("creates the socket file again when it is removed", async () => {
+    await using bed = await startBareFront({});
+    rmSync(bed.socketPath);
+    const until = Date.now() + 5000;
+    while (!existsSync(bed.socketPath) && Date.now() < until) await Bun.sleep(20);
+    expect(statSync(bed.socketPath).mode & 0o777).toBe(0o600);
+    const client = createClient(bed.socketPath, "localhost");
+    expect((await client.version()).version).toBe("v1alpha1");
+    client.close();
+    expect(bed.logged()).toContain("created it again");
+  });
+
+  test("leaves a socket another process put at its path alone", async () => {
+    await using bed = await startBareFront({});
+    rmSync(bed.socketPath);
+    const other = createServer();
+    await new Promise<void>((resolve) => other.listen(bed.socketPath, resolve));
+    const identity = statSync(bed.socketPath).ino;
+    await Bun.sleep(1500);
+    bed.front.stopAccepting();
+    bed.front.removeSocket();
+    expect(statSync(bed.socketPath).ino).toBe(identity);
+    expect(bed.logged()).toContain("Another process replaced the provider socket");
+    other.close();
   });
 });

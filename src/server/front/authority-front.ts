@@ -1,9 +1,17 @@
-import { chmodSync } from "node:fs";
-import { createServer, type Socket } from "node:net";
+import { chmodSync, lstatSync, unlinkSync } from "node:fs";
+import { createServer, type Server as NetServer, type Socket } from "node:net";
 import { Duplex } from "node:stream";
 import type { Logger } from "../../log.ts";
+import { createConnectionGuard, type GuardVerdict } from "./connection-guard.ts";
+import { createFrameScanner } from "./frame-scanner.ts";
+import { type FrontLimits, frontLimits } from "./front-limits.ts";
 import type { HeaderField } from "./hpack/hpack-static-table.ts";
-import { createRequestRewriter, Http2ConnectionError } from "./request-rewriter.ts";
+import { clientPreface, toGoAwayFrame } from "./http2-frames.ts";
+import {
+  createRequestRewriter,
+  Http2ConnectionError,
+  http2ErrorCodes,
+} from "./request-rewriter.ts";
 
 /**
  * `:authority` values the HTTP/2 server under grpc-js accepts. Measured on Bun 1.4.5: it resets a
@@ -15,6 +23,18 @@ const servableAuthority = /^[A-Za-z0-9\-._~!$&'()*+,;=:[\]%]*$/;
 /** What a rejected authority becomes: the value driver v1.6 sends itself. */
 const fallbackAuthority = "localhost";
 
+/** How often timeouts and the socket file are checked. */
+const tickMs = 1000;
+
+/** A closed connection gets this long to flush its GOAWAY before its socket is destroyed. */
+const closeGraceMs = 1000;
+
+/** HTTP/2 INTERNAL_ERROR, for a connection the front itself failed on. */
+const internalError = 0x2;
+
+/** Warnings about closed or refused connections per tick; the rest are counted, not logged. */
+const warningsPerTick = 10;
+
 /** Whether the HTTP/2 server under grpc-js accepts `authority` as `:authority`. */
 export function isServableAuthority(authority: string): boolean {
   return servableAuthority.test(authority);
@@ -24,9 +44,11 @@ export function isServableAuthority(authority: string): boolean {
 export interface AuthorityFrontOptions {
   /** Unix socket to create (mode 0600); the caller removes a stale one first. */
   socketPath: string;
-  /** Hands one accepted, rewritten connection to the gRPC server. */
+  /** Hands one accepted, guarded (and, for old drivers, rewritten) connection to the gRPC server. */
   injectConnection(connection: Duplex): void;
   log: Logger;
+  /** @default frontLimits */
+  limits?: FrontLimits;
 }
 
 /** The listening front. */
@@ -37,27 +59,151 @@ export interface AuthorityFront {
   drained(): Promise<void>;
   /** Ends every open connection now. */
   destroyConnections(): void;
+  /** Removes the socket file, unless another process has put its own socket there since. */
+  removeSocket(): void;
+}
+
+/** One accepted connection as the front tracks it. */
+interface GuardedConnection {
+  /** Checks the connection's timeouts. */
+  check(now: number): void;
+  destroy(): void;
 }
 
 /**
  * Listens on the provider socket and hands each connection to the gRPC server in-process, with
- * every client header block re-encoded and an unservable `:authority` replaced by `localhost`;
- * server bytes go back untouched. There is no second socket: nothing else can reach the gRPC
- * server, and nothing is left to clean up.
+ * every client header block re-encoded and an unservable `:authority` replaced by `localhost`
+ * (or, once the first block shows a servable one, piped untouched). Either way each connection
+ * is held to {@link FrontLimits}: its frame headers are read in both directions to count header
+ * blocks, control frames, unfinished requests and answers, and a connection that breaks a limit
+ * or stalls is sent a GOAWAY and closed. If the socket file is removed while the provider runs,
+ * the front creates it again. There is no second socket: nothing else can reach the gRPC server.
  * @throws Error with one clear line when the socket cannot be created
  */
 export async function startAuthorityFront(options: AuthorityFrontOptions): Promise<AuthorityFront> {
   const { socketPath, log } = options;
-  const connections = new Set<Socket>();
+  const limits = options.limits ?? frontLimits;
+  const connections = new Set<GuardedConnection>();
   const onDrained: (() => void)[] = [];
-  const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => {
-    connections.add(socket);
+  let warnings = 0;
+  let suppressed = 0;
+  const warn = (message: string, fields: Record<string, unknown>) => {
+    warnings += 1;
+    if (warnings <= warningsPerTick) log.warn(message, fields);
+    else suppressed += 1;
+  };
+
+  const onSocket = (socket: Socket) => {
+    if (!isAccepting) {
+      socket.destroy();
+      return;
+    }
+    if (connections.size >= limits.maxConnections) {
+      warn("Refused a connection on the provider socket: too many open connections", {
+        maxConnections: limits.maxConnections,
+      });
+      socket.destroy();
+      return;
+    }
+    const guarded = guardConnection(socket, {
+      log,
+      limits,
+      warn,
+      injectConnection: options.injectConnection,
+    });
+    connections.add(guarded);
     socket.once("close", () => {
-      connections.delete(socket);
+      connections.delete(guarded);
       if (connections.size === 0) for (const resolve of onDrained.splice(0)) resolve();
     });
-    options.injectConnection(toRewrittenConnection(socket, log));
-  });
+  };
+
+  let isAccepting = true;
+  let listener = await listenOn(socketPath, onSocket);
+  let identity = readIdentity(socketPath);
+  let isRecreating = false;
+  let hasWarnedForeign = false;
+  listener.on("error", (error) => log.error("Provider socket failed", { error }));
+
+  // A removed socket file leaves the listener unreachable; a fresh one brings the driver back.
+  const ensureSocketFile = () => {
+    const current = readIdentity(socketPath);
+    if (current !== undefined) {
+      if (current !== identity && !hasWarnedForeign) {
+        hasWarnedForeign = true;
+        log.warn("Another process replaced the provider socket; leaving it alone", {
+          socket: socketPath,
+        });
+      }
+      return;
+    }
+    isRecreating = true;
+    // Unreachable now; Bun's close() unlinks the (missing) path at once, before the new listen.
+    listener.close();
+    listenOn(socketPath, onSocket).then(
+      (created) => {
+        isRecreating = false;
+        if (!isAccepting) {
+          created.close();
+          return;
+        }
+        listener = created;
+        identity = readIdentity(socketPath);
+        hasWarnedForeign = false;
+        log.warn("The provider socket file was removed; created it again", { socket: socketPath });
+      },
+      (error: unknown) => {
+        isRecreating = false;
+        log.error("Cannot create the removed provider socket again", { error });
+      },
+    );
+  };
+
+  const tick = setInterval(() => {
+    const now = Date.now();
+    warnings = 0;
+    for (const connection of connections) connection.check(now);
+    if (suppressed > 0) {
+      log.warn("More connections were closed or refused on the provider socket", { suppressed });
+      suppressed = 0;
+    }
+    if (isAccepting && !isRecreating) ensureSocketFile();
+  }, tickMs);
+  tick.unref();
+
+  return {
+    stopAccepting() {
+      isAccepting = false;
+      // Bun's close() unlinks whatever is at the path, even another process's socket (measured,
+      // pinned in authority-front.test.ts): leave a listener nobody can reach open instead.
+      // Not waiting for the close callback: it fires only once every connection has ended.
+      if (readIdentity(socketPath) === identity) listener.close();
+    },
+    drained: () =>
+      connections.size === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => onDrained.push(resolve)),
+    destroyConnections() {
+      for (const connection of connections) connection.destroy();
+    },
+    removeSocket() {
+      clearInterval(tick);
+      if (readIdentity(socketPath) !== identity) return;
+      try {
+        unlinkSync(socketPath);
+      } catch {
+        // Already gone: nothing to clean up.
+      }
+    },
+  };
+}
+
+/** Creates the socket with mode 0600 and listens on it. */
+async function listenOn(
+  socketPath: string,
+  onSocket: (socket: Socket) => void,
+): Promise<NetServer> {
+  const server = createServer({ allowHalfOpen: false, pauseOnConnect: true }, onSocket);
   // umask narrows the window in which the socket exists with a wider mode; chmod makes it exact.
   const previousUmask = process.umask(0o177);
   try {
@@ -71,18 +217,17 @@ export async function startAuthorityFront(options: AuthorityFrontOptions): Promi
     process.umask(previousUmask);
   }
   chmodSync(socketPath, 0o600);
-  server.on("error", (error) => log.error("Provider socket failed", { error }));
-  return {
-    // Not waiting for the close callback: it fires only once every connection has ended.
-    stopAccepting: () => void server.close(),
-    drained: () =>
-      connections.size === 0
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => onDrained.push(resolve)),
-    destroyConnections() {
-      for (const socket of connections) socket.destroy();
-    },
-  };
+  return server;
+}
+
+/** Device and inode of the file at `path` (which socket it is), or undefined when there is none. */
+function readIdentity(path: string): string | undefined {
+  try {
+    const stats = lstatSync(path);
+    return `${stats.dev}:${stats.ino}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Replaces an unservable `:authority` by `localhost`, leaving every other field as it was. */
@@ -94,14 +239,38 @@ export function toServableHeaders(fields: HeaderField[]): HeaderField[] {
   );
 }
 
+interface GuardOptions {
+  log: Logger;
+  limits: FrontLimits;
+  warn(message: string, fields: Record<string, unknown>): void;
+  injectConnection(connection: Duplex): void;
+}
+
 /**
  * Wraps a client socket in the Duplex the HTTP/2 server reads from: its readable side is the
- * rewritten client stream, its writable side goes straight to the socket. Backpressure holds in
- * both directions (a full readable buffer pauses the socket; a full socket delays write callbacks).
+ * (rewritten) client stream, its writable side goes to the socket. A full readable buffer pauses
+ * the socket; a full socket delays write callbacks, but Bun's HTTP/2 server keeps writing
+ * regardless (measured), so the octets it has written and the client has not taken are counted
+ * and capped here.
  */
-function toRewrittenConnection(socket: Socket, log: Logger): Duplex {
+function guardConnection(socket: Socket, options: GuardOptions): GuardedConnection {
+  const { log, limits } = options;
+  let now = Date.now();
+  const guard = createConnectionGuard(limits, now);
+  let breach: GuardVerdict | undefined;
+  const clientFrames = createFrameScanner(
+    (header) => {
+      breach ??= guard.onClientFrame(header);
+    },
+    { prefixLength: clientPreface.length },
+  );
+  const serverFrames = createFrameScanner((header) => guard.onServerFrame(header, now));
+  let isClosing = false;
   let hasLoggedRewrite = false;
   const rewriter = createRequestRewriter({
+    maxHeaderBlockSize: limits.maxHeaderBlockSize,
+    maxHeaderBlockFrames: limits.maxHeaderBlockFrames,
+    decoder: { maxHeaderListSize: limits.maxHeaderListSize },
     // Driver v1.6 and later send a servable authority: their connections are piped untouched.
     passThroughWhen: (fields) =>
       fields.every((field) => field.name !== ":authority" || isServableAuthority(field.value)),
@@ -117,14 +286,54 @@ function toRewrittenConnection(socket: Socket, log: Logger): Duplex {
       return servable;
     },
   });
+
+  const bufferedOutput = () => socket.writableLength + connection.writableLength;
+  let isEnding = false;
+  const closeSocket = () => {
+    if (socket.destroyed || isEnding) return;
+    isEnding = true;
+    // Reading on would only feed a connection that is going away.
+    socket.pause();
+    socket.end();
+    setTimeout(() => socket.destroy(), closeGraceMs).unref();
+  };
+  /** Sends GOAWAY (when the server is between frames) and closes; the server's streams end too. */
+  const close = (verdict: GuardVerdict, message: string) => {
+    if (isClosing) return;
+    isClosing = true;
+    options.warn(message, { reason: verdict.reason, code: verdict.code });
+    if (!serverFrames.isMidFrame() && !socket.destroyed)
+      socket.write(toGoAwayFrame(guard.lastClientStreamId(), verdict.code));
+    closeSocket();
+    connection.destroy();
+  };
+
   let pendingWrite: (() => void) | undefined;
   const connection = new Duplex({
     allowHalfOpen: true,
     read: () => void socket.resume(),
     write(chunk: Uint8Array, _encoding, callback) {
-      if (socket.write(chunk)) return callback();
+      // After a GOAWAY nothing more may follow; the client gets no further frames.
+      if (isClosing) return callback();
+      now = Date.now();
+      serverFrames.scan(chunk);
+      const isFlushed = socket.write(chunk);
+      if (bufferedOutput() > limits.maxBufferedOutputBytes) {
+        isClosing = true;
+        options.warn("Closed a connection on the provider socket", {
+          reason: `more than ${limits.maxBufferedOutputBytes} octets written and not read`,
+        });
+        socket.destroy();
+        connection.destroy();
+        return callback();
+      }
+      if (isFlushed) {
+        if (socket.writableLength === 0) guard.onOutputFlushed(now);
+        return callback();
+      }
       pendingWrite = () => {
         pendingWrite = undefined;
+        guard.onOutputFlushed(Date.now());
         callback();
       };
       socket.once("drain", pendingWrite);
@@ -134,23 +343,31 @@ function toRewrittenConnection(socket: Socket, log: Logger): Duplex {
       callback();
     },
     destroy(error, callback) {
-      socket.destroy();
+      closeSocket();
       callback(error);
     },
   });
+
   socket.on("data", (chunk: Buffer) => {
+    if (isClosing) return;
+    now = Date.now();
+    guard.onClientBytes(now);
+    clientFrames.scan(chunk);
+    if (breach) return close(breach, "Closed a connection on the provider socket");
     let output: Uint8Array[];
     try {
       output = rewriter.write(chunk);
     } catch (error) {
-      const fields = error instanceof Http2ConnectionError ? { code: error.code } : {};
-      log.warn("Closed a connection that broke HTTP/2", { ...fields, error });
-      socket.destroy();
-      return;
+      const verdict =
+        error instanceof Http2ConnectionError
+          ? { code: http2ErrorCodes[error.code], reason: error.message }
+          : { code: internalError, reason: String(error) };
+      return close(verdict, "Closed a connection that broke HTTP/2");
     }
-    let hasRoom = true;
-    for (const piece of output) hasRoom = connection.push(piece) && hasRoom;
-    if (!hasRoom) socket.pause();
+    // One chunk in, one chunk out: re-encoding splits frames into pieces, and a flood of small
+    // frames pushed piece by piece cost ~14 times its size in buffer objects (measured).
+    const piece = output.length === 1 ? output[0] : Buffer.concat(output);
+    if (piece !== undefined && piece.length > 0 && !connection.push(piece)) socket.pause();
   });
   socket.on("end", () => connection.push(null));
   socket.on("error", (error) => log.debug("Driver connection failed", { error }));
@@ -158,5 +375,19 @@ function toRewrittenConnection(socket: Socket, log: Logger): Duplex {
     pendingWrite?.();
     connection.destroy();
   });
-  return connection;
+  options.injectConnection(connection);
+
+  return {
+    check(at) {
+      if (isClosing) return;
+      now = at;
+      if (bufferedOutput() === 0) guard.onOutputFlushed(at);
+      const verdict = guard.check(at, {
+        isClientMidFrame: clientFrames.isMidFrame(),
+        bufferedOutput: bufferedOutput(),
+      });
+      if (verdict) close(verdict, "Closed a stalled connection on the provider socket");
+    },
+    destroy: () => socket.destroy(),
+  };
 }

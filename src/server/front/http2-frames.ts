@@ -117,3 +117,13 @@ export function toHeaderFrames(block: Uint8Array, options: HeaderFramesOptions):
   }
   return output;
 }
+
+/** A GOAWAY frame (RFC 9113 §6.8) without debug data. */
+export function toGoAwayFrame(lastStreamId: number, errorCode: number): Uint8Array {
+  const frame = new Uint8Array(frameHeaderSize + 8);
+  writeFrameHeader(frame, 0, { length: 8, type: FrameType.GoAway, flags: 0, streamId: 0 });
+  const view = new DataView(frame.buffer);
+  view.setUint32(frameHeaderSize, lastStreamId & 0x7fffffff);
+  view.setUint32(frameHeaderSize + 4, errorCode);
+  return frame;
+}

@@ -186,7 +186,39 @@ describe("createRequestRewriter()", () => {
     [
       "an oversized block",
       join([clientPreface, frame(FrameType.Headers, 0, 1, new Uint8Array(300_000))]),
-      "FRAME_SIZE_ERROR",
+      "ENHANCE_YOUR_CALM",
+    ],
+    [
+      "a block of 17 frames (empty CONTINUATION frames)",
+      join([
+        clientPreface,
+        frame(FrameType.Headers, 0, 1, Uint8Array.of(0x82)),
+        ...Array.from({ length: 16 }, () => frame(FrameType.Continuation, 0, 1, new Uint8Array(0))),
+      ]),
+      "ENHANCE_YOUR_CALM",
+    ],
+    [
+      "a block that decodes to more than 262144 octets (dynamic-table references)",
+      join([
+        clientPreface,
+        frame(
+          FrameType.Headers,
+          4,
+          1,
+          // Inserts "x-a: <4000 octets>", then refers to it (index 62) 70 times.
+          Uint8Array.from([
+            0x40,
+            3,
+            ...new TextEncoder().encode("x-a"),
+            0x7f,
+            0xa1,
+            0x1e,
+            ...new Uint8Array(4000).fill(0x61),
+            ...new Uint8Array(70).fill(0xbe),
+          ]),
+        ),
+      ]),
+      "ENHANCE_YOUR_CALM",
     ],
   ])("closes the connection on %s", (_name, input, code) => {
     const rewriter = createRequestRewriter({ rewrite: toLocalhost });

@@ -12,6 +12,17 @@ import {
   toHeaderFrames,
 } from "./http2-frames.ts";
 
+/** HTTP/2 error codes of {@link Http2ConnectionError}, by name (RFC 9113 §7). */
+export const http2ErrorCodes = {
+  PROTOCOL_ERROR: 0x1,
+  FRAME_SIZE_ERROR: 0x6,
+  COMPRESSION_ERROR: 0x9,
+  ENHANCE_YOUR_CALM: 0xb,
+} as const;
+
+/** The name of an HTTP/2 error code a client's breach leads to. */
+export type Http2ConnectionErrorCode = keyof typeof http2ErrorCodes;
+
 /**
  * A client broke the HTTP/2 rules in a way that makes the byte stream impossible to forward
  * (RFC 9113 §5.4.1 connection error); `code` is the HTTP/2 error code name, for the log.
@@ -20,7 +31,7 @@ export class Http2ConnectionError extends Error {
   override name = "Http2ConnectionError";
   constructor(
     message: string,
-    readonly code: "PROTOCOL_ERROR" | "COMPRESSION_ERROR" | "FRAME_SIZE_ERROR",
+    readonly code: Http2ConnectionErrorCode,
   ) {
     super(message);
   }
@@ -35,6 +46,12 @@ export interface RequestRewriterOptions {
    * @default 262144
    */
   maxHeaderBlockSize?: number;
+  /**
+   * Most frames of one header block (HEADERS plus CONTINUATION), so that empty CONTINUATION
+   * frames cannot pile up.
+   * @default 16
+   */
+  maxHeaderBlockFrames?: number;
   /** Limits of the HPACK decoder that mirrors the client's encoder. */
   decoder?: HpackDecoderOptions;
   /**
@@ -65,6 +82,7 @@ interface OpenBlock {
   priority: Uint8Array | null;
   fragments: Uint8Array[];
   size: number;
+  frames: number;
   /** The block's frames as received (headers and payloads), kept only until the first decision. */
   received: Uint8Array[];
 }
@@ -84,6 +102,7 @@ interface OpenBlock {
  */
 export function createRequestRewriter(options: RequestRewriterOptions): RequestRewriter {
   const maxHeaderBlockSize = options.maxHeaderBlockSize ?? 262144;
+  const maxHeaderBlockFrames = options.maxHeaderBlockFrames ?? 16;
   const decoder = createHpackDecoder(options.decoder);
   let prefaceSeen = 0;
   const headerBytes = new Uint8Array(frameHeaderSize);
@@ -112,7 +131,12 @@ export function createRequestRewriter(options: RequestRewriterOptions): RequestR
         if (header.length + (block?.size ?? 0) > maxHeaderBlockSize)
           throw new Http2ConnectionError(
             `header block larger than ${maxHeaderBlockSize} octets`,
-            "FRAME_SIZE_ERROR",
+            "ENHANCE_YOUR_CALM",
+          );
+        if ((block?.frames ?? 0) >= maxHeaderBlockFrames)
+          throw new Http2ConnectionError(
+            `header block of more than ${maxHeaderBlockFrames} frames`,
+            "ENHANCE_YOUR_CALM",
           );
         payload = new Uint8Array(header.length);
         payloadFilled = 0;
@@ -134,6 +158,7 @@ export function createRequestRewriter(options: RequestRewriterOptions): RequestR
     } else if (block) {
       block.fragments.push(bytes);
       block.size += bytes.length;
+      block.frames += 1;
     }
     if (block && payloadHeader) block.received.push(payloadHeader, bytes);
     if (block && header.flags & FrameFlag.EndHeaders) {
@@ -149,7 +174,10 @@ export function createRequestRewriter(options: RequestRewriterOptions): RequestR
       fields = decoder.decode(received ?? new Uint8Array(0));
     } catch (error) {
       if (error instanceof HpackError)
-        throw new Http2ConnectionError(`bad header block: ${error.message}`, "COMPRESSION_ERROR");
+        throw new Http2ConnectionError(
+          `bad header block: ${error.message}`,
+          error.isLimitExceeded ? "ENHANCE_YOUR_CALM" : "COMPRESSION_ERROR",
+        );
       throw error;
     }
     if (mode === "first") {
@@ -242,6 +270,7 @@ function openBlock(header: FrameHeader, payload: Uint8Array): OpenBlock {
     priority,
     fragments: [fragment],
     size: fragment.length,
+    frames: 1,
     received: [],
   };
 }

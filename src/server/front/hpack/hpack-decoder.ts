@@ -103,7 +103,9 @@ export function createHpackDecoder(options: HpackDecoderOptions = {}): HpackDeco
         }
         listSize += field.name.length + field.value.length + entryOverhead;
         if (listSize > maxHeaderListSize)
-          throw new HpackError(`decoded header list exceeds ${maxHeaderListSize} octets`);
+          throw new HpackError(`decoded header list exceeds ${maxHeaderListSize} octets`, {
+            isLimitExceeded: true,
+          });
         fields.push(field);
       }
       return fields;
