@@ -90,7 +90,7 @@ export async function startProvider(config: Config, log: Logger): Promise<Provid
     stopGrpcServer,
     stop: (graceMs = shutdownGraceMs) => {
       stopped ??= (async () => {
-        // The probe's own connection must not hold the gRPC server open while it drains.
+        // From here /healthz fails at once instead of dialing a server that is going away.
         health?.close();
         await stopGrpcServer(graceMs);
         await http?.stop();

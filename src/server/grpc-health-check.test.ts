@@ -35,13 +35,25 @@ async function startVersionServer(behaviour: { hang?: boolean } = {}) {
 }
 
 describe("createGrpcHealthCheck()", () => {
-  test("is healthy while Version answers, reusing one client for every check", async () => {
+  test("is healthy while Version answers, one call per check", async () => {
     const { socketPath, calls } = await startVersionServer();
     const health = createGrpcHealthCheck(socketPath);
     cleanups.push(() => health.close());
     expect(await health.check()).toEqual({ isHealthy: true });
     expect(await health.check()).toEqual({ isHealthy: true });
     expect(calls).toHaveLength(2);
+  });
+
+  test("dials afresh: a removed socket file fails the check while the server still runs", async () => {
+    const { socketPath, calls } = await startVersionServer();
+    const health = createGrpcHealthCheck(socketPath);
+    cleanups.push(() => health.close());
+    expect(await health.check()).toEqual({ isHealthy: true });
+    rmSync(socketPath);
+    const result = await health.check();
+    expect(result.isHealthy).toBe(false);
+    expect(result.isHealthy === false && result.reason).toContain(`Version over "${socketPath}"`);
+    expect(calls).toHaveLength(1);
   });
 
   test("concurrent checks share one Version call", async () => {

@@ -8,7 +8,7 @@ export type HealthResult = { isHealthy: true } | { isHealthy: false; reason: str
 export interface GrpcHealthCheck {
   /** Never rejects. Concurrent callers share one call. */
   check(): Promise<HealthResult>;
-  /** Closes the client's connection; later checks report unhealthy. */
+  /** Later checks report unhealthy (the provider is shutting down). */
   close(): void;
 }
 
@@ -19,18 +19,17 @@ export interface GrpcHealthCheckOptions {
 }
 
 /**
- * Creates one long-lived grpc-js client on `unix:<socketPath>` (`:authority` `localhost`, as
- * driver v1.6 sends), so probes reuse one connection instead of opening one each. Calls do not
- * wait for a connection: a stopped server is reported at once, a hung one after `timeoutMs`.
+ * Creates a check that dials `unix:<socketPath>` afresh each time (`:authority` `localhost`, as
+ * driver v1.6 sends) and closes the connection after the answer: a socket file that was removed
+ * or replaced fails the check, as it fails the driver, where a kept connection would still
+ * answer. Calls do not wait for a connection: a missing socket is reported at once, a hung
+ * server after `timeoutMs`.
  */
 export function createGrpcHealthCheck(
   socketPath: string,
   options: GrpcHealthCheckOptions = {},
 ): GrpcHealthCheck {
   const timeoutMs = options.timeoutMs ?? 2000;
-  const client = new Client(`unix:${socketPath}`, credentials.createInsecure(), {
-    "grpc.default_authority": "localhost",
-  });
   const method = csiServiceDefinition["Version"];
   if (method === undefined) throw new Error("the CSI service definition has no Version method");
   let isClosed = false;
@@ -38,13 +37,19 @@ export function createGrpcHealthCheck(
 
   const callVersion = () =>
     new Promise<HealthResult>((resolve) => {
+      // A local subchannel pool: grpc-js would otherwise share one connection between clients.
+      const client = new Client(`unix:${socketPath}`, credentials.createInsecure(), {
+        "grpc.default_authority": "localhost",
+        "grpc.use_local_subchannel_pool": 1,
+      });
       client.makeUnaryRequest(
         method.path,
         method.requestSerialize,
         method.responseDeserialize,
         toVersionRequest(),
         { deadline: Date.now() + timeoutMs },
-        (error: ServiceError | null) =>
+        (error: ServiceError | null) => {
+          client.close();
           resolve(
             error
               ? {
@@ -52,7 +57,8 @@ export function createGrpcHealthCheck(
                   reason: `Version over "${socketPath}" failed: ${error.details}`,
                 }
               : { isHealthy: true },
-          ),
+          );
+        },
       );
     });
 
@@ -66,7 +72,6 @@ export function createGrpcHealthCheck(
     },
     close() {
       isClosed = true;
-      client.close();
     },
   };
 }
