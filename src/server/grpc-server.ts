@@ -1,4 +1,4 @@
-import { lstatSync, statSync, unlinkSync } from "node:fs";
+import { lstatSync, type Stats, statSync, unlinkSync } from "node:fs";
 import { dirname } from "node:path";
 import {
   Server,
@@ -214,6 +214,10 @@ function toDeadlineMs(deadline: Date | number): number {
   return Number.isFinite(at) ? at - Date.now() : Number.POSITIVE_INFINITY;
 }
 
+/**
+ * Removes what a previous run left at the socket path: a socket or a regular file (upstream
+ * replaces both). A directory, symlink or other special file is someone else's: refused.
+ */
 function prepareSocketPath(socketPath: string): void {
   const directory = dirname(socketPath);
   let isDirectory = false;
@@ -224,13 +228,22 @@ function prepareSocketPath(socketPath: string): void {
   }
   if (!isDirectory)
     throw new Error(`socket directory "${directory}" does not exist (--provider-volume)`);
+  let existing: Stats;
   try {
-    const existing = lstatSync(socketPath);
-    if (!existing.isSocket()) {
-      throw new Error(`"${socketPath}" exists and is not a socket; refusing to replace it`);
-    }
-    unlinkSync(socketPath);
+    existing = lstatSync(socketPath);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
   }
+  if (!existing.isSocket() && !existing.isFile()) {
+    const kind = existing.isDirectory()
+      ? "a directory"
+      : existing.isSymbolicLink()
+        ? "a symlink"
+        : "a special file";
+    throw new Error(
+      `cannot create the socket: "${socketPath}" is ${kind}, not a stale socket or file; remove it or choose another --provider-volume`,
+    );
+  }
+  unlinkSync(socketPath);
 }

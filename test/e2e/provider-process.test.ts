@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { status } from "@grpc/grpc-js";
@@ -158,50 +166,79 @@ describe("the provider process lifecycle (binary)", () => {
     );
   });
 
-  test("replaces a stale socket, and on SIGTERM removes it and exits 0", async () => {
-    const volume = join(dir, "volume");
-    mkdirSync(volume);
-    const socketPath = join(volume, "aws.sock");
-    // A socket file left behind by a crashed provider.
-    const stale = createServer().listen(socketPath);
-    await new Promise((r) => stale.once("listening", r));
-    await new Promise((r) => stale.close(r));
-    writeFileSync(join(volume, "keep"), "");
-    const child = Bun.spawn(
-      [
-        ...commands.binary,
-        `--provider-volume=${volume}`,
-        "--kube-api-url=http://127.0.0.1:1",
-        // Not the default :8989, which another provider on this machine may hold.
-        "--metrics-address=127.0.0.1:0",
-      ],
-      { env: { PATH: "/usr/bin:/bin" }, stdout: "pipe", stderr: "pipe" },
-    );
-    try {
-      const client = createDriverClient(socketPath);
-      let answered = false;
-      await waitFor(
-        () => answered,
-        10_000,
-        async () => {
-          answered = await client.version().then(
-            () => true,
-            () => false,
-          );
-        },
+  /** A socket file left behind by a provider that was killed (Bun unlinks on a clean close). */
+  const leaveStaleSocket = (socketPath: string) => {
+    const script = `require("node:net").createServer().listen(${JSON.stringify(socketPath)}, () => process.kill(process.pid, "SIGKILL"))`;
+    Bun.spawnSync([process.execPath, "-e", script]);
+    if (!statSync(socketPath).isSocket()) throw new Error("no stale socket was left");
+  };
+
+  test.each([
+    ["a stale socket", leaveStaleSocket],
+    ["a regular file", (path: string) => writeFileSync(path, "left behind")],
+  ])(
+    "replaces %s at aws.sock, and on SIGTERM removes the socket and exits 0",
+    async (_name, leave) => {
+      const volume = mkdtempSync(join(dir, "volume-"));
+      const socketPath = join(volume, "aws.sock");
+      leave(socketPath);
+      writeFileSync(join(volume, "keep"), "");
+      const child = Bun.spawn(
+        [
+          ...commands.binary,
+          `--provider-volume=${volume}`,
+          "--kube-api-url=http://127.0.0.1:1",
+          // Not the default :8989, which another provider on this machine may hold.
+          "--metrics-address=127.0.0.1:0",
+        ],
+        { env: { PATH: "/usr/bin:/bin" }, stdout: "pipe", stderr: "pipe" },
       );
-      client.close();
-      expect(answered).toBe(true);
-      child.kill("SIGTERM");
-      expect(await child.exited).toBe(0);
-      expect(existsSync(socketPath)).toBe(false);
-      const logLines = (await new Response(child.stdout).text())
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l).msg);
-      expect(logLines).toEqual(["AWS provider started", "Shutting down", "Stopped"]);
-    } finally {
-      child.kill("SIGKILL");
-    }
+      try {
+        const client = createDriverClient(socketPath);
+        let answered = false;
+        await waitFor(
+          () => answered,
+          10_000,
+          async () => {
+            answered = await client.version().then(
+              () => true,
+              () => false,
+            );
+          },
+        );
+        client.close();
+        expect(answered).toBe(true);
+        child.kill("SIGTERM");
+        expect(await child.exited).toBe(0);
+        expect(existsSync(socketPath)).toBe(false);
+        expect(existsSync(join(volume, "keep"))).toBe(true);
+        const logLines = (await new Response(child.stdout).text())
+          .trim()
+          .split("\n")
+          .map((l) => JSON.parse(l).msg);
+        expect(logLines).toEqual(["AWS provider started", "Shutting down", "Stopped"]);
+      } finally {
+        child.kill("SIGKILL");
+      }
+    },
+  );
+
+  test.each([
+    ["a directory", "a directory", (path: string) => mkdirSync(path)],
+    ["a symlink", "a symlink", (path: string) => symlinkSync("/dev/null", path)],
+  ])("refuses %s at aws.sock with one clear line and leaves it", (_name, kind, leave) => {
+    const volume = mkdtempSync(join(dir, "volume-"));
+    const socketPath = join(volume, "aws.sock");
+    leave(socketPath);
+    const result = run([
+      `--provider-volume=${volume}`,
+      "--kube-api-url=http://127.0.0.1:1",
+      "--metrics-address=",
+    ]);
+    expect(result.exitCode).toBe(1);
+    const lines = result.stderr.toString().trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`"${socketPath}" is ${kind}, not a stale socket or file`);
+    expect(lstatSync(socketPath).isSocket()).toBe(false);
   });
 });
