@@ -72,10 +72,16 @@ export interface DriverClient {
 
 const ClientConstructor = makeGenericClientConstructor(csiServiceDefinition, "CSIDriverProvider");
 
-/** Dials `unix:<socketPath>` with `:authority` `localhost`, as driver v1.6 does. */
-export function createDriverClient(socketPath: string): DriverClient {
+/**
+ * Dials `unix:<socketPath>` with `:authority` `localhost`, as driver v1.6 does, or with
+ * `options.authority` (the socket path, as drivers up to v1.5 send it).
+ */
+export function createDriverClient(
+  socketPath: string,
+  options: { authority?: string } = {},
+): DriverClient {
   const client = new ClientConstructor(`unix:${socketPath}`, credentials.createInsecure(), {
-    "grpc.default_authority": "localhost",
+    "grpc.default_authority": options.authority ?? "localhost",
     "grpc.max_receive_message_length": 4 * 1024 * 1024,
   }) as unknown as Record<string, (...args: unknown[]) => void> & { close(): void };
   const call = <T>(method: string, request: unknown, deadlineMs: number) =>

@@ -4,6 +4,7 @@ import { connect, constants } from "node:http2";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Duplex } from "node:stream";
 import { create, toBinary } from "@bufbuild/protobuf";
 import {
   credentials,
@@ -34,9 +35,16 @@ import { Redacted } from "../../redacted.ts";
 import { csiServiceDefinition, toVersionResponse } from "../csi-service.ts";
 import { createGrpcHealthCheck } from "../grpc-health-check.ts";
 import { type GrpcServer, startGrpcServer } from "../grpc-server.ts";
-import { isServableAuthority, startAuthorityFront, toServableHeaders } from "./authority-front.ts";
+import {
+  isServableAuthority,
+  readSessionErrorCode,
+  startAuthorityFront,
+  toServableHeaders,
+} from "./authority-front.ts";
+import { createFrameScanner } from "./frame-scanner.ts";
 import { type FrontLimits, frontLimits, toGrpcServerOptions } from "./front-limits.ts";
-import { FrameFlag, FrameType } from "./http2-frames.ts";
+import { encodeHeaderBlock } from "./hpack/hpack-encoder.ts";
+import { clientPreface, FrameFlag, FrameType } from "./http2-frames.ts";
 
 const Client = makeGenericClientConstructor(csiServiceDefinition, "CSIDriverProvider");
 type UnaryClient = Record<string, (...args: unknown[]) => void> & { close(): void };
@@ -332,6 +340,60 @@ describe("Bun platform behaviour the front relies on", () => {
       server.forceShutdown();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("Bun's HTTP/2 server on an injected connection", () => {
+  // Why the front's destroy() sends a GOAWAY itself: when this fails, Bun writes its own and the
+  // front's can go (it already stays silent after one of Bun's).
+  test("gives up on too many refused streams without writing a GOAWAY, only a session error", async () => {
+    const server = new Server({ "grpc.max_concurrent_streams": 2 });
+    server.addService(csiServiceDefinition, { Mount: () => {} });
+    const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
+    const written: Uint8Array[] = [];
+    let destroyedWith: unknown;
+    const connection = new Duplex({
+      read() {},
+      write(chunk: Uint8Array, _encoding, callback) {
+        written.push(chunk);
+        callback();
+      },
+      destroy(error, callback) {
+        destroyedWith = error;
+        callback(error);
+      },
+    });
+    connection.on("error", () => {});
+    injector.injectConnection(connection);
+    const block = encodeHeaderBlock(mountRequestFields());
+    connection.push(clientPreface);
+    connection.push(toFrame({ type: FrameType.Settings, flags: 0, streamId: 0 }));
+    const requests = Array.from({ length: 300 }, (_, i) =>
+      toFrame({ type: FrameType.Headers, flags: FrameFlag.EndHeaders, streamId: 1 + 2 * i }, block),
+    );
+    connection.push(Buffer.concat(requests));
+    try {
+      const until = Date.now() + 5000;
+      while (destroyedWith === undefined && Date.now() < until) await Bun.sleep(10);
+      expect(readSessionErrorCode(destroyedWith)).toBe(Http2Error.ENHANCE_YOUR_CALM);
+      const types: number[] = [];
+      const scanner = createFrameScanner((header) => types.push(header.type));
+      for (const chunk of written) scanner.scan(chunk);
+      expect(types).not.toContain(FrameType.GoAway);
+    } finally {
+      server.forceShutdown();
+    }
+  });
+});
+
+describe("readSessionErrorCode()", () => {
+  test("reads the code of node:http2's session error and nothing else", () => {
+    const sessionError = Object.assign(new Error("Session closed with error code 11"), {
+      code: "ERR_HTTP2_SESSION_ERROR",
+    });
+    expect(readSessionErrorCode(sessionError)).toBe(11);
+    expect(readSessionErrorCode(new Error("Session closed with error code 11"))).toBeUndefined();
+    expect(readSessionErrorCode(undefined)).toBeUndefined();
   });
 });
 

@@ -6,7 +6,7 @@ import { createConnectionGuard, type GuardVerdict } from "./connection-guard.ts"
 import { createFrameScanner } from "./frame-scanner.ts";
 import { type FrontLimits, frontLimits } from "./front-limits.ts";
 import type { HeaderField } from "./hpack/hpack-static-table.ts";
-import { clientPreface, toGoAwayFrame } from "./http2-frames.ts";
+import { clientPreface, FrameType, toGoAwayFrame } from "./http2-frames.ts";
 import {
   createRequestRewriter,
   Http2ConnectionError,
@@ -28,6 +28,9 @@ const tickMs = 1000;
 
 /** A closed connection gets this long to flush its GOAWAY before its socket is destroyed. */
 const closeGraceMs = 1000;
+
+/** How long an ended connection waits for the session error that may follow (see final()). */
+const sessionErrorWaitMs = 200;
 
 /** HTTP/2 INTERNAL_ERROR, for a connection the front itself failed on. */
 const internalError = 0x2;
@@ -230,6 +233,17 @@ function readIdentity(path: string): string | undefined {
   }
 }
 
+/**
+ * The HTTP/2 error code of the error an HTTP/2 session was destroyed with: node:http2's
+ * ERR_HTTP2_SESSION_ERROR says "Session closed with error code N", in Bun as in Node.
+ */
+export function readSessionErrorCode(error: unknown): number | undefined {
+  if (!(error instanceof Error) || (error as { code?: unknown }).code !== "ERR_HTTP2_SESSION_ERROR")
+    return undefined;
+  const match = /error code (\d+)$/.exec(error.message);
+  return match ? Number(match[1]) : undefined;
+}
+
 /** Replaces an unservable `:authority` by `localhost`, leaving every other field as it was. */
 export function toServableHeaders(fields: HeaderField[]): HeaderField[] {
   return fields.map((field) =>
@@ -249,9 +263,7 @@ interface GuardOptions {
 /**
  * Wraps a client socket in the Duplex the HTTP/2 server reads from: its readable side is the
  * (rewritten) client stream, its writable side goes to the socket. A full readable buffer pauses
- * the socket; a full socket delays write callbacks, but Bun's HTTP/2 server keeps writing
- * regardless (measured), so the octets it has written and the client has not taken are counted
- * and capped here.
+ * the socket; what the server writes and the client has not taken yet is counted and capped.
  */
 function guardConnection(socket: Socket, options: GuardOptions): GuardedConnection {
   const { log, limits } = options;
@@ -264,7 +276,11 @@ function guardConnection(socket: Socket, options: GuardOptions): GuardedConnecti
     },
     { prefixLength: clientPreface.length },
   );
-  const serverFrames = createFrameScanner((header) => guard.onServerFrame(header, now));
+  let hasSentGoAway = false;
+  const serverFrames = createFrameScanner((header) => {
+    if (header.type === FrameType.GoAway) hasSentGoAway = true;
+    guard.onServerFrame(header, now);
+  });
   let isClosing = false;
   let hasLoggedRewrite = false;
   const rewriter = createRequestRewriter({
@@ -287,8 +303,9 @@ function guardConnection(socket: Socket, options: GuardOptions): GuardedConnecti
     },
   });
 
-  const bufferedOutput = () => socket.writableLength + connection.writableLength;
+  const bufferedOutput = () => socket.writableLength;
   let isEnding = false;
+  let isClientEnded = false;
   const closeSocket = () => {
     if (socket.destroyed || isEnding) return;
     isEnding = true;
@@ -308,7 +325,11 @@ function guardConnection(socket: Socket, options: GuardOptions): GuardedConnecti
     connection.destroy();
   };
 
-  let pendingWrite: (() => void) | undefined;
+  // Writes complete at once, so that nothing waits in the Duplex (whose buffer a destroy drops,
+  // GOAWAY and RST_STREAM frames included): the socket holds what the client has not read yet,
+  // and bufferedOutput() caps it. Holding callbacks back would not slow Bun's HTTP/2 server
+  // down anyway: it keeps writing whatever the client's windows allow (measured).
+  socket.on("drain", () => guard.onOutputFlushed(Date.now()));
   const connection = new Duplex({
     allowHalfOpen: true,
     read: () => void socket.resume(),
@@ -317,32 +338,37 @@ function guardConnection(socket: Socket, options: GuardOptions): GuardedConnecti
       if (isClosing) return callback();
       now = Date.now();
       serverFrames.scan(chunk);
-      const isFlushed = socket.write(chunk);
-      if (bufferedOutput() > limits.maxBufferedOutputBytes) {
+      socket.write(chunk);
+      if (socket.writableLength > limits.maxBufferedOutputBytes) {
         isClosing = true;
         options.warn("Closed a connection on the provider socket", {
           reason: `more than ${limits.maxBufferedOutputBytes} octets written and not read`,
         });
         socket.destroy();
         connection.destroy();
-        return callback();
+      } else if (socket.writableLength === 0) {
+        guard.onOutputFlushed(now);
       }
-      if (isFlushed) {
-        if (socket.writableLength === 0) guard.onOutputFlushed(now);
-        return callback();
-      }
-      pendingWrite = () => {
-        pendingWrite = undefined;
-        guard.onOutputFlushed(Date.now());
-        callback();
-      };
-      socket.once("drain", pendingWrite);
-    },
-    final(callback) {
-      socket.end();
       callback();
     },
+    final(callback) {
+      callback();
+      if (hasSentGoAway || isClientEnded) return closeSocket();
+      // An end without GOAWAY: Bun giving up on the session, which ends the connection and
+      // destroys it with the error 10-20 ms later (measured). Wait for that, so that destroy()
+      // can still send the GOAWAY.
+      setTimeout(closeSocket, sessionErrorWaitMs).unref();
+    },
     destroy(error, callback) {
+      // Bun ends a session it gives up on (too many refused streams, say) without writing the
+      // RST_STREAM and GOAWAY frames it queued for an injected connection (measured, pinned in
+      // authority-front.test.ts): send the GOAWAY in its place, with the session's error code.
+      const code = readSessionErrorCode(error);
+      const canWrite = !isEnding && !socket.destroyed && !serverFrames.isMidFrame();
+      if (code !== undefined && !isClosing && !hasSentGoAway && canWrite) {
+        isClosing = true;
+        socket.write(toGoAwayFrame(guard.lastClientStreamId(), code));
+      }
       closeSocket();
       callback(error);
     },
@@ -369,12 +395,12 @@ function guardConnection(socket: Socket, options: GuardOptions): GuardedConnecti
     const piece = output.length === 1 ? output[0] : Buffer.concat(output);
     if (piece !== undefined && piece.length > 0 && !connection.push(piece)) socket.pause();
   });
-  socket.on("end", () => connection.push(null));
-  socket.on("error", (error) => log.debug("Driver connection failed", { error }));
-  socket.on("close", () => {
-    pendingWrite?.();
-    connection.destroy();
+  socket.on("end", () => {
+    isClientEnded = true;
+    connection.push(null);
   });
+  socket.on("error", (error) => log.debug("Driver connection failed", { error }));
+  socket.on("close", () => connection.destroy());
   options.injectConnection(connection);
 
   return {
