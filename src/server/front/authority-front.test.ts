@@ -577,6 +577,16 @@ describe("startAuthorityFront() connection limits", () => {
     expect(bed.logged()).toContain("created it again");
   });
 
+  test("fails /healthz when the socket cannot be created again (its directory is gone)", async () => {
+    await using bed = await startBareFront({});
+    const health = createGrpcHealthCheck(bed.socketPath);
+    expect(await health.check()).toEqual({ isHealthy: true });
+    rmSync(bed.dir, { recursive: true });
+    await Bun.sleep(1500);
+    expect((await health.check()).isHealthy).toBe(false);
+    expect(bed.logged()).toContain("Cannot create the removed provider socket again");
+  });
+
   test("leaves a socket another process put at its path alone", async () => {
     await using bed = await startBareFront({});
     rmSync(bed.socketPath);

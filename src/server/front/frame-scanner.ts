@@ -15,8 +15,6 @@ export interface FrameScanner {
   scan(chunk: Uint8Array): void;
   /** Whether the bytes so far end inside the prefix, a frame header or a payload. */
   isMidFrame(): boolean;
-  /** Whether the prefix has been passed. */
-  isPastPrefix(): boolean;
 }
 
 /**
@@ -81,6 +79,5 @@ export function createFrameScanner(
       }
     },
     isMidFrame: () => prefixLeft > 0 || partialFilled > 0 || payloadLeft > 0,
-    isPastPrefix: () => prefixLeft === 0,
   };
 }
