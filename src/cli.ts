@@ -124,6 +124,10 @@ export const flagSpecs = {
     "100s",
     "upper bound of one Mount; a shorter gRPC deadline (minus 2s) wins",
   ),
+  "kubelet-path": stringFlag(
+    "",
+    "kubelet's root directory, e.g. /var/lib/kubelet; when set, provider-writes targets must lie under its pods/",
+  ),
   "log-level": choiceFlag<LogLevel>("info", "debug, info, warn or error", logLevels),
   "log-format": choiceFlag<LogFormat>("json", "json (one object per line) or text", [
     "json",

@@ -8,6 +8,7 @@ import type { KubeApi } from "../kube/kube-api.ts";
 import type { Logger } from "../log.ts";
 import { currentMountStats } from "../mount-stats.ts";
 import { createSpcReader } from "../spc/create-spc-reader.ts";
+import { checkTargetPath } from "./check-target-path.ts";
 import { fetchSecrets } from "./fetch-secrets.ts";
 import { type MountRequestFields, readRequest } from "./read-request.ts";
 import { type RenderedMount, renderFiles } from "./render-files.ts";
@@ -56,6 +57,9 @@ export function createMountHandler(deps: MountDeps) {
     const track = context.track ?? trackNothing;
 
     const params = readRequest(request);
+    const target = { kubeletPath: config.kubeletPath, podUid: params.pod.uid || undefined };
+    // Provider-writes: a target that can never be written is refused before any AWS call.
+    if (!config.driverWritesSecrets) checkTargetPath(params.targetPath, target);
     const spc = readSpc(params.attributes, {
       defaultMode: params.defaultMode,
       awsRegion: config.awsRegion,
@@ -115,7 +119,7 @@ export function createMountHandler(deps: MountDeps) {
     }
     const rendered = renderFiles(fetched);
     if (config.driverWritesSecrets) checkResponseSize(rendered, log);
-    else writeFiles(params.targetPath, rendered.files);
+    else writeFiles(params.targetPath, rendered.files, target);
     return rendered;
   };
 }
