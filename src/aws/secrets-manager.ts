@@ -5,6 +5,7 @@ import {
   type GetSecretValueCommandOutput,
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
+import { type CallOptions, countAwsCall } from "../call-options.ts";
 import { Code } from "../errors.ts";
 import { Redacted } from "../redacted.ts";
 import { AwsError, toAwsError } from "./aws-errors.ts";
@@ -42,14 +43,11 @@ export interface BatchGetSecretValueResult {
 
 /** The Secrets Manager calls the provider makes (port; the adapter below uses SDK v3). */
 export interface SecretsManagerApi {
-  getSecretValue(
-    input: GetSecretValueInput,
-    options: { signal: AbortSignal },
-  ): Promise<SecretValue>;
+  getSecretValue(input: GetSecretValueInput, options: CallOptions): Promise<SecretValue>;
   /** The AWSCURRENT values of at most 20 secrets (names or ARNs) in one call. */
   batchGetSecretValue(
     secretIds: readonly string[],
-    options: { signal: AbortSignal },
+    options: CallOptions,
   ): Promise<BatchGetSecretValueResult>;
 }
 
@@ -60,7 +58,8 @@ export interface SecretsManagerApi {
  */
 export function createSecretsManagerApi(client: () => SecretsManagerClient): SecretsManagerApi {
   return {
-    async getSecretValue(input, { signal }) {
+    async getSecretValue(input, options) {
+      countAwsCall(options);
       let output: GetSecretValueCommandOutput;
       try {
         output = await client().send(
@@ -69,19 +68,20 @@ export function createSecretsManagerApi(client: () => SecretsManagerClient): Sec
             VersionId: input.versionId,
             VersionStage: input.versionStage,
           }),
-          { abortSignal: signal },
+          { abortSignal: options.signal },
         );
       } catch (error) {
         throw toAwsError(error);
       }
       return toSecretValue(output, input.secretId);
     },
-    async batchGetSecretValue(secretIds, { signal }) {
+    async batchGetSecretValue(secretIds, options) {
+      countAwsCall(options);
       let output: BatchGetSecretValueCommandOutput;
       try {
         output = await client().send(
           new BatchGetSecretValueCommand({ SecretIdList: [...secretIds] }),
-          { abortSignal: signal },
+          { abortSignal: options.signal },
         );
       } catch (error) {
         throw toAwsError(error);

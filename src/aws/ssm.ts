@@ -4,6 +4,7 @@ import {
   type Parameter,
   type SSMClient,
 } from "@aws-sdk/client-ssm";
+import { type CallOptions, countAwsCall } from "../call-options.ts";
 import { Redacted } from "../redacted.ts";
 import { toAwsError } from "./aws-errors.ts";
 
@@ -29,7 +30,7 @@ export interface GetParametersResult {
 /** The SSM Parameter Store calls the provider makes (port). */
 export interface SsmApi {
   /** At most 10 names (with optional `:version` / `:label` selector); always decrypted. */
-  getParameters(names: string[], options: { signal: AbortSignal }): Promise<GetParametersResult>;
+  getParameters(names: string[], options: CallOptions): Promise<GetParametersResult>;
 }
 
 /**
@@ -38,12 +39,13 @@ export interface SsmApi {
  */
 export function createSsmApi(client: () => SSMClient): SsmApi {
   return {
-    async getParameters(names, { signal }) {
+    async getParameters(names, options) {
+      countAwsCall(options);
       let output: GetParametersCommandOutput;
       try {
         output = await client().send(
           new GetParametersCommand({ Names: names, WithDecryption: true }),
-          { abortSignal: signal },
+          { abortSignal: options.signal },
         );
       } catch (error) {
         throw toAwsError(error);

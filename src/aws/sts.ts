@@ -4,6 +4,7 @@ import {
   type Credentials,
   type STSClient,
 } from "@aws-sdk/client-sts";
+import { type CallOptions, countAwsCall } from "../call-options.ts";
 import { Code } from "../errors.ts";
 import type { Redacted } from "../redacted.ts";
 import type { AwsCredentials } from "./aws-credentials.ts";
@@ -30,10 +31,10 @@ export interface AssumeRoleInput {
 export interface StsApi {
   assumeRoleWithWebIdentity(
     input: AssumeRoleWithWebIdentityInput,
-    options: { signal: AbortSignal },
+    options: CallOptions,
   ): Promise<AwsCredentials>;
   /** Signed with the credentials the client was created with (the pod's). */
-  assumeRole(input: AssumeRoleInput, options: { signal: AbortSignal }): Promise<AwsCredentials>;
+  assumeRole(input: AssumeRoleInput, options: CallOptions): Promise<AwsCredentials>;
 }
 
 /**
@@ -44,7 +45,8 @@ export interface StsApi {
  */
 export function createStsApi(client: STSClient): StsApi {
   return {
-    async assumeRole(input, { signal }) {
+    async assumeRole(input, options) {
+      countAwsCall(options);
       try {
         const output = await client.send(
           new AssumeRoleCommand({
@@ -53,14 +55,15 @@ export function createStsApi(client: STSClient): StsApi {
             ExternalId: input.externalId,
             DurationSeconds: input.durationSeconds,
           }),
-          { abortSignal: signal },
+          { abortSignal: options.signal },
         );
         return toAwsCredentials(output.Credentials);
       } catch (error) {
         throw toStsError(error);
       }
     },
-    async assumeRoleWithWebIdentity(input, { signal }) {
+    async assumeRoleWithWebIdentity(input, options) {
+      countAwsCall(options);
       try {
         const output = await client.send(
           new AssumeRoleWithWebIdentityCommand({
@@ -68,7 +71,7 @@ export function createStsApi(client: STSClient): StsApi {
             RoleSessionName: input.sessionName,
             WebIdentityToken: input.token.reveal(),
           }),
-          { abortSignal: signal },
+          { abortSignal: options.signal },
         );
         return toAwsCredentials(output.Credentials);
       } catch (error) {

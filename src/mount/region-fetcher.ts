@@ -3,9 +3,9 @@ import { AwsError } from "../aws/aws-errors.ts";
 import { type CachedValue, toValueKey, type ValueCache } from "../cache/value-cache.ts";
 import { Code } from "../errors.ts";
 import type { SecretDescriptor } from "../spc/secret-descriptor.ts";
+import type { MountContext } from "./mount-context.ts";
 import { createSecretBatcher } from "./secret-batcher.ts";
 import { createSsmBatcher } from "./ssm-batcher.ts";
-import type { Track } from "./track-pending.ts";
 
 /** The outcome of fetching one object in one region. */
 export type RegionOutcome =
@@ -22,15 +22,13 @@ export interface RegionFetcherOptions {
   valueCache: ValueCache;
   /** `--secretsmanager-batch`. */
   useSecretsBatch: boolean;
-  /** The mount's signal: deadline or cancellation. */
-  signal: AbortSignal;
+  mount: MountContext;
   /**
    * Makes the signal of batched AWS calls: a batch may serve several mounts (through the value
    * cache's coalescing), so it must not end with any single one of them. Called only when a batch
    * is really needed, so cached mounts create no timer.
    */
   newBatchSignal: () => AbortSignal;
-  track: Track;
 }
 
 /** Fetches objects from one region with the caches and batchers of one mount. */
@@ -43,7 +41,7 @@ export type RegionFetcher = (descriptor: SecretDescriptor) => Promise<RegionOutc
  * rejects only with the mount signal's reason once that aborted, or on a bug.
  */
 export function createRegionFetcher(options: RegionFetcherOptions): RegionFetcher {
-  const { region, apis, signal } = options;
+  const { region, apis, mount } = options;
   // Batchers are made on first use: a mount served from the value cache needs none.
   let getParameter: ReturnType<typeof createSsmBatcher> | undefined;
   let getSecretBatched: ReturnType<typeof createSecretBatcher> | undefined;
@@ -67,43 +65,41 @@ export function createRegionFetcher(options: RegionFetcherOptions): RegionFetche
         ? `${wanted.objectVersion ?? ""}|${wanted.objectVersionLabel ?? ""}`
         : selector,
     });
-    const done = options.track(
-      `objects[${descriptor.index}] "${wanted.objectName}" in "${region}"`,
-    );
-    try {
-      const value = await options.valueCache.get(key, signal, async (sharedSignal) => {
-        if (!isSecret) {
-          getParameter ??= createSsmBatcher(apis.ssm, options.newBatchSignal());
-          const parameter = await getParameter(`${wanted.objectName}${selector}`);
-          return { bytes: parameter.bytes, version: parameter.version };
-        }
-        const isCurrent =
-          wanted.objectVersion === undefined &&
-          (wanted.objectVersionLabel ?? "AWSCURRENT") === "AWSCURRENT";
-        if (options.useSecretsBatch && isCurrent) {
-          getSecretBatched ??= createSecretBatcher(apis.secretsManager, options.newBatchSignal());
-          const secret = await getSecretBatched(wanted.objectName);
-          return { bytes: secret.bytes, version: secret.versionId };
-        }
-        const secret = await apis.secretsManager.getSecretValue(
-          {
-            secretId: wanted.objectName,
-            versionId: wanted.objectVersion,
-            versionStage: wanted.objectVersionLabel,
-          },
-          { signal: sharedSignal },
-        );
+    const label = `objects[${descriptor.index}] "${wanted.objectName}" in "${region}"`;
+    const batchOptions = () => ({ signal: options.newBatchSignal(), tally: mount.tally });
+    const load = async (sharedSignal: AbortSignal) => {
+      if (!isSecret) {
+        getParameter ??= createSsmBatcher(apis.ssm, batchOptions());
+        const parameter = await getParameter(`${wanted.objectName}${selector}`);
+        return { bytes: parameter.bytes, version: parameter.version };
+      }
+      const isCurrent =
+        wanted.objectVersion === undefined &&
+        (wanted.objectVersionLabel ?? "AWSCURRENT") === "AWSCURRENT";
+      if (options.useSecretsBatch && isCurrent) {
+        getSecretBatched ??= createSecretBatcher(apis.secretsManager, batchOptions());
+        const secret = await getSecretBatched(wanted.objectName);
         return { bytes: secret.bytes, version: secret.versionId };
-      });
+      }
+      const secret = await apis.secretsManager.getSecretValue(
+        {
+          secretId: wanted.objectName,
+          versionId: wanted.objectVersion,
+          versionStage: wanted.objectVersionLabel,
+        },
+        { signal: sharedSignal, tally: mount.tally },
+      );
+      return { bytes: secret.bytes, version: secret.versionId };
+    };
+    try {
+      const value = await mount.during(label, options.valueCache.get(key, mount, load));
       return { ok: true, value, region };
     } catch (error) {
-      if (signal.aborted) throw signal.reason;
+      if (mount.signal.aborted) throw mount.signal.reason;
       if (!(error instanceof AwsError)) throw error;
       if (error.code === Code.PermissionDenied || error.code === Code.NotFound)
         options.valueCache.delete(key);
       return { ok: false, failure: error, region };
-    } finally {
-      done();
     }
   };
 }

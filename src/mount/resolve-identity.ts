@@ -8,8 +8,8 @@ import type { KubeApi } from "../kube/kube-api.ts";
 import { Redacted } from "../redacted.ts";
 import { tokenAudiences } from "../spc/attribute-keys.ts";
 import type { SpcParameters } from "../spc/secret-descriptor.ts";
+import type { MountContext } from "./mount-context.ts";
 import type { MountParams } from "./read-request.ts";
-import { during, type Track, trackNothing } from "./track-pending.ts";
 
 /** Annotation of a ServiceAccount that names its IAM role (IRSA). */
 export const roleArnAnnotation = "eks.amazonaws.com/role-arn";
@@ -32,9 +32,7 @@ export interface ResolveIdentityDeps {
   aws: AwsApis;
   podIdentityAgent: PodIdentityAgentApi;
   credentialCache: CredentialCache;
-  signal: AbortSignal;
-  /** @default records nothing */
-  track?: Track;
+  mount: MountContext;
 }
 
 /**
@@ -74,7 +72,10 @@ export async function resolveIdentity(
         () =>
           deps.aws
             .sts(region, base.credentials)
-            .assumeRole({ roleArn, sessionName, externalId, durationSeconds }, { signal }),
+            .assumeRole(
+              { roleArn, sessionName, externalId, durationSeconds },
+              { signal, tally: deps.mount.tally },
+            ),
       ),
   );
   return { key, principal: `role "${roleArn}"`, credentials };
@@ -87,10 +88,9 @@ async function resolveIrsa(
 ): Promise<PodIdentity> {
   const { namespace, serviceAccountName } = params.pod;
   const token = readToken(params.tokens, tokenAudiences.irsa);
-  const serviceAccount = await during(
-    deps.track ?? trackNothing,
+  const serviceAccount = await deps.mount.during(
     `ServiceAccount "${namespace}/${serviceAccountName}" from the Kubernetes API`,
-    deps.kube.getServiceAccount(namespace, serviceAccountName, { signal: deps.signal }),
+    deps.kube.getServiceAccount(namespace, serviceAccountName, deps.mount),
   );
   const roleArn = serviceAccount.annotations[roleArnAnnotation];
   if (!roleArn) {
@@ -119,7 +119,10 @@ async function resolveIrsa(
         () =>
           deps.aws
             .sts(region)
-            .assumeRoleWithWebIdentity({ roleArn, sessionName, token }, { signal }),
+            .assumeRoleWithWebIdentity(
+              { roleArn, sessionName, token },
+              { signal, tally: deps.mount.tally },
+            ),
       ),
   );
   return { key, principal: `role "${roleArn}"`, credentials };
@@ -213,11 +216,7 @@ function loadCredentials(
   label: string,
   load: CredentialLoader,
 ): Promise<Redacted<AwsCredentials>> {
-  return during(
-    deps.track ?? trackNothing,
-    label,
-    deps.credentialCache.get(key, deps.signal, load),
-  );
+  return deps.mount.during(label, deps.credentialCache.get(key, deps.mount, load));
 }
 
 /**

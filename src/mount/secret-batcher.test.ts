@@ -49,7 +49,7 @@ describe("createSecretBatcher()", () => {
   test("asks for at most 20 ids per call", async () => {
     const names = Array.from({ length: 45 }, (_, i) => `s${i}`);
     const { api, calls } = fakeSecretsManager(names);
-    const get = createSecretBatcher(api, signal);
+    const get = createSecretBatcher(api, { signal });
     const values = await Promise.all(names.map((n) => get(n)));
     expect(calls).toEqual(["batch 20", "batch 20", "batch 5"]);
     expect(values.map((v) => v.name)).toEqual(names);
@@ -57,7 +57,7 @@ describe("createSecretBatcher()", () => {
 
   test("matches values requested by ARN, with or without the random suffix", async () => {
     const { api } = fakeSecretsManager(["db"]);
-    const get = createSecretBatcher(api, signal);
+    const get = createSecretBatcher(api, { signal });
     const arn = secret("db").arn;
     const [full, partial] = await Promise.all([get(arn), get(arn.slice(0, -7))]);
     expect(full.name).toBe("db");
@@ -66,7 +66,7 @@ describe("createSecretBatcher()", () => {
 
   test("maps per-secret errors to their own ids", async () => {
     const { api } = fakeSecretsManager(["here"]);
-    const get = createSecretBatcher(api, signal);
+    const get = createSecretBatcher(api, { signal });
     const [here, gone] = await Promise.allSettled([get("here"), get("gone")]);
     expect(here.status).toBe("fulfilled");
     expect(gone.status === "rejected" && gone.reason).toMatchObject({
@@ -88,7 +88,7 @@ describe("createSecretBatcher()", () => {
       }),
     );
     const { api, calls } = fakeSecretsManager(["a", "b"], error);
-    const get = createSecretBatcher(api, signal);
+    const get = createSecretBatcher(api, { signal });
     const values = await Promise.all([get("a"), get("b")]);
     expect(values.map((v) => v.name)).toEqual(["a", "b"]);
     expect(calls).toEqual(["batch 2", "get a", "get b"]);
@@ -99,7 +99,7 @@ describe("createSecretBatcher()", () => {
       Object.assign(new Error("boom"), { name: "InternalServiceError", $fault: "server" }),
     );
     const { api, calls } = fakeSecretsManager(["a"], error);
-    const get = createSecretBatcher(api, signal);
+    const get = createSecretBatcher(api, { signal });
     await expect(get("a")).rejects.toThrow("boom");
     expect(calls).toEqual(["batch 1"]);
   });

@@ -1,6 +1,7 @@
 import { type BatchOutcome, createBatcher } from "../async/create-batcher.ts";
 import { AwsError, toAwsErrorFromCode } from "../aws/aws-errors.ts";
 import type { SecretsManagerApi, SecretValue } from "../aws/secrets-manager.ts";
+import type { CallOptions } from "../call-options.ts";
 import { Code } from "../errors.ts";
 
 /** At most this many ids per BatchGetSecretValue call (a Secrets Manager limit). */
@@ -14,15 +15,15 @@ export const secretBatchSize = 20;
  */
 export function createSecretBatcher(
   sm: SecretsManagerApi,
-  signal: AbortSignal,
+  options: CallOptions,
 ): (secretId: string) => Promise<SecretValue> {
   return createBatcher(secretBatchSize, async (ids) => {
     let result: Awaited<ReturnType<SecretsManagerApi["batchGetSecretValue"]>>;
     try {
-      result = await sm.batchGetSecretValue(ids, { signal });
+      result = await sm.batchGetSecretValue(ids, options);
     } catch (error) {
       if (!(error instanceof AwsError) || !isWorthSingleCalls(error)) throw error;
-      return fetchOneByOne(sm, ids, signal);
+      return fetchOneByOne(sm, ids, options);
     }
     const outcomes = new Map<string, BatchOutcome<SecretValue>>();
     for (const id of ids) {
@@ -47,10 +48,10 @@ function isWorthSingleCalls(error: AwsError): boolean {
   );
 }
 
-async function fetchOneByOne(sm: SecretsManagerApi, ids: string[], signal: AbortSignal) {
+async function fetchOneByOne(sm: SecretsManagerApi, ids: string[], options: CallOptions) {
   const settled = await Promise.allSettled(
     ids.map((secretId) =>
-      sm.getSecretValue({ secretId, versionId: undefined, versionStage: undefined }, { signal }),
+      sm.getSecretValue({ secretId, versionId: undefined, versionStage: undefined }, options),
     ),
   );
   return new Map<string, BatchOutcome<SecretValue>>(

@@ -35,7 +35,7 @@ describe("createSsmBatcher()", () => {
   test("asks for at most 10 names per call and resolves each request", async () => {
     const names = Array.from({ length: 23 }, (_, i) => `/p/${i}`);
     const ssm = recordingSsm(Object.fromEntries(names.map((n) => [n, `value-${n}`])));
-    const get = createSsmBatcher(ssm, new AbortController().signal);
+    const get = createSsmBatcher(ssm, { signal: new AbortController().signal });
     const values = await Promise.all(names.map((n) => get(n)));
     expect(ssm.calls.map((c) => c.length)).toEqual([10, 10, 3]);
     expect(values.map((v) => new TextDecoder().decode(v.bytes.reveal()))).toEqual(
@@ -45,14 +45,14 @@ describe("createSsmBatcher()", () => {
 
   test("shares one request for identical selectors", async () => {
     const ssm = recordingSsm({ "/a": "x" });
-    const get = createSsmBatcher(ssm, new AbortController().signal);
+    const get = createSsmBatcher(ssm, { signal: new AbortController().signal });
     await Promise.all([get("/a:1"), get("/a:1")]);
     expect(ssm.calls).toEqual([["/a:1"]]);
   });
 
   test("rejects only the names AWS lists as invalid", async () => {
     const ssm = recordingSsm({ "/a": "x" });
-    const get = createSsmBatcher(ssm, new AbortController().signal);
+    const get = createSsmBatcher(ssm, { signal: new AbortController().signal });
     const [a, b] = await Promise.allSettled([get("/a"), get("/b:3")]);
     expect(a.status).toBe("fulfilled");
     expect(b.status).toBe("rejected");
@@ -64,7 +64,7 @@ describe("createSsmBatcher()", () => {
 
   test("a failed call rejects every name of its batch", async () => {
     const ssm: SsmApi = { getParameters: () => Promise.reject(new Error("boom")) };
-    const get = createSsmBatcher(ssm, new AbortController().signal);
+    const get = createSsmBatcher(ssm, { signal: new AbortController().signal });
     const results = await Promise.allSettled([get("/a"), get("/b")]);
     expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
   });

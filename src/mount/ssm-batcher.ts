@@ -1,6 +1,7 @@
 import { type BatchOutcome, createBatcher } from "../async/create-batcher.ts";
 import { AwsError } from "../aws/aws-errors.ts";
 import type { SsmApi, SsmParameterValue } from "../aws/ssm.ts";
+import type { CallOptions } from "../call-options.ts";
 import { Code } from "../errors.ts";
 
 /** At most this many names per GetParameters call (an SSM limit). */
@@ -12,10 +13,10 @@ export const ssmBatchSize = 10;
  */
 export function createSsmBatcher(
   ssm: SsmApi,
-  signal: AbortSignal,
+  options: CallOptions,
 ): (selector: string) => Promise<SsmParameterValue> {
   return createBatcher(ssmBatchSize, async (names) => {
-    const result = await ssm.getParameters(names, { signal });
+    const result = await ssm.getParameters(names, options);
     const invalid = new Set(result.invalidParameters);
     const outcomes = new Map<string, BatchOutcome<SsmParameterValue>>();
     for (const name of names) {

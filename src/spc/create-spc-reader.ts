@@ -1,3 +1,4 @@
+import { createLruCache } from "../cache/lru-cache.ts";
 import { attributeKeys } from "./attribute-keys.ts";
 import { parameterKeys } from "./parse-parameters.ts";
 import { type ReadSpcOptions, readSpc, type ValidatedSpc } from "./read-spc.ts";
@@ -13,12 +14,13 @@ export interface SpcReaderOptions {
  * sends the same SecretProviderClass: parsing its YAML once saves most of a cached mount's CPU and
  * garbage. The key holds exactly the inputs of `readSpc` (the SPC parameters, its name, the default
  * mode and AWS_REGION), never pod attributes, so a cached result is the one `readSpc` would give.
- * Results are shared: callers must not modify them.
+ * Results are shared, so they are deeply frozen.
  * @throws ProviderError INVALID_ARGUMENT as `readSpc` does (failures are cached too)
  */
 export function createSpcReader(options: SpcReaderOptions = {}) {
-  const maxEntries = options.maxEntries ?? 256;
-  const entries = new Map<string, { spc: ValidatedSpc } | { error: unknown }>();
+  const entries = createLruCache<{ spc: ValidatedSpc } | { error: unknown }>({
+    maxEntries: options.maxEntries ?? 256,
+  });
   return (
     attributes: Readonly<Record<string, string>>,
     readOptions: ReadSpcOptions,
@@ -30,21 +32,24 @@ export function createSpcReader(options: SpcReaderOptions = {}) {
       ...Object.values(parameterKeys).map((name) => attributes[name]),
     ]);
     let entry = entries.get(key);
-    if (entry) {
-      entries.delete(key);
-    } else {
+    if (entry === undefined) {
       try {
-        entry = { spc: readSpc(attributes, readOptions) };
+        entry = { spc: deepFreeze(readSpc(attributes, readOptions)) };
       } catch (error) {
         entry = { error };
       }
-      if (entries.size >= maxEntries) {
-        const oldest = entries.keys().next();
-        if (!oldest.done) entries.delete(oldest.value);
-      }
+      entries.set(key, entry);
     }
-    entries.set(key, entry);
     if ("error" in entry) throw entry.error;
     return entry.spc;
   };
+}
+
+/** Freezes `value` and every plain object and array inside it. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }
