@@ -63,15 +63,18 @@ export function createMountHandler(deps: MountDeps) {
     const spc = readSpc(params.attributes, {
       defaultMode: params.defaultMode,
       awsRegion: config.awsRegion,
+      // Once per SPC (the reader caches it), not once per pod and rotation remount.
+      onWarnings: (warnings) => {
+        for (const warning of warnings) {
+          log.warn("SecretProviderClass has a questionable field", {
+            where: warning.where,
+            problem: warning.message,
+          });
+        }
+      },
     });
     const stats = currentMountStats();
     if (stats) stats.objects = spc.descriptors.length;
-    for (const warning of spc.warnings) {
-      log.warn("SecretProviderClass has a questionable field", {
-        where: warning.where,
-        problem: warning.message,
-      });
-    }
     const regions = await during(
       track,
       "the node's region from the Kubernetes API",
