@@ -80,7 +80,11 @@ describe.each(["binary", "source"] as const)("validate (%s)", (mode) => {
   });
 
   test("the examples validate clean, also walked as a directory with --strict", () => {
-    const examples = [...new Bun.Glob("examples/**/*.{yaml,yml}").scanSync({ cwd: root })];
+    // Named one by one, a file without a SecretProviderClass (the provider-writes DaemonSet
+    // patch) is warned about; walked as a directory it is not.
+    const examples = [...new Bun.Glob("examples/**/*.{yaml,yml}").scanSync({ cwd: root })].filter(
+      (file) => !file.endsWith("-patch.yaml"),
+    );
     expect(examples.length).toBeGreaterThan(0);
     const result = run(examples.map((file) => join(root, file)));
     expect(result.stdout).toBe("");
