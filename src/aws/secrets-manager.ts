@@ -1,10 +1,13 @@
 import {
   BatchGetSecretValueCommand,
+  type BatchGetSecretValueCommandOutput,
   GetSecretValueCommand,
   type GetSecretValueCommandOutput,
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
+import { Code } from "../errors.ts";
 import { Redacted } from "../redacted.ts";
+import { AwsError, toAwsError } from "./aws-errors.ts";
 
 /** Input of {@link SecretsManagerApi.getSecretValue}. */
 export interface GetSecretValueInput {
@@ -53,27 +56,36 @@ export interface SecretsManagerApi {
 /**
  * Adapts an SDK `SecretsManagerClient` (bound to a region and credentials), obtained from
  * `client()` on each call so that it can be built lazily.
+ * @throws AwsError for every failure, classified by {@link toAwsError}
  */
 export function createSecretsManagerApi(client: () => SecretsManagerClient): SecretsManagerApi {
   return {
     async getSecretValue(input, { signal }) {
-      const output = await client().send(
-        new GetSecretValueCommand({
-          SecretId: input.secretId,
-          VersionId: input.versionId,
-          VersionStage: input.versionStage,
-        }),
-        { abortSignal: signal },
-      );
+      let output: GetSecretValueCommandOutput;
+      try {
+        output = await client().send(
+          new GetSecretValueCommand({
+            SecretId: input.secretId,
+            VersionId: input.versionId,
+            VersionStage: input.versionStage,
+          }),
+          { abortSignal: signal },
+        );
+      } catch (error) {
+        throw toAwsError(error);
+      }
       return toSecretValue(output, input.secretId);
     },
     async batchGetSecretValue(secretIds, { signal }) {
-      const output = await client().send(
-        new BatchGetSecretValueCommand({ SecretIdList: [...secretIds] }),
-        {
-          abortSignal: signal,
-        },
-      );
+      let output: BatchGetSecretValueCommandOutput;
+      try {
+        output = await client().send(
+          new BatchGetSecretValueCommand({ SecretIdList: [...secretIds] }),
+          { abortSignal: signal },
+        );
+      } catch (error) {
+        throw toAwsError(error);
+      }
       return {
         values: (output.SecretValues ?? []).map((value) => toSecretValue(value, value.Name ?? "")),
         errors: (output.Errors ?? []).map((error) => ({
@@ -99,9 +111,11 @@ function toSecretValue(
   if (output.SecretString !== undefined) bytes = encoder.encode(output.SecretString);
   else if (output.SecretBinary !== undefined) bytes = output.SecretBinary;
   else
-    throw new Error(
-      `GetSecretValue returned neither SecretString nor SecretBinary for "${secretId}"`,
-    );
+    throw new AwsError(Code.Internal, {
+      awsCode: "InvalidResponse",
+      awsMessage: `the answer for "${secretId}" holds neither SecretString nor SecretBinary`,
+      isServerSide: true,
+    });
   return {
     arn: output.ARN ?? secretId,
     name: output.Name ?? secretId,

@@ -1,5 +1,11 @@
-import { GetParametersCommand, type Parameter, type SSMClient } from "@aws-sdk/client-ssm";
+import {
+  GetParametersCommand,
+  type GetParametersCommandOutput,
+  type Parameter,
+  type SSMClient,
+} from "@aws-sdk/client-ssm";
 import { Redacted } from "../redacted.ts";
+import { toAwsError } from "./aws-errors.ts";
 
 /** One parameter returned by GetParameters. */
 export interface SsmParameterValue {
@@ -10,8 +16,6 @@ export interface SsmParameterValue {
   arn: string;
   /** Version number as decimal text. */
   version: string;
-  /** `String`, `StringList` or `SecureString`. */
-  type: string;
   bytes: Redacted<Uint8Array>;
 }
 
@@ -28,14 +32,22 @@ export interface SsmApi {
   getParameters(names: string[], options: { signal: AbortSignal }): Promise<GetParametersResult>;
 }
 
-/** Adapts an SDK `SSMClient` (bound to a region and credentials), built lazily by `client()`. */
+/**
+ * Adapts an SDK `SSMClient` (bound to a region and credentials), built lazily by `client()`.
+ * @throws AwsError for every failure, classified by {@link toAwsError}
+ */
 export function createSsmApi(client: () => SSMClient): SsmApi {
   return {
     async getParameters(names, { signal }) {
-      const output = await client().send(
-        new GetParametersCommand({ Names: names, WithDecryption: true }),
-        { abortSignal: signal },
-      );
+      let output: GetParametersCommandOutput;
+      try {
+        output = await client().send(
+          new GetParametersCommand({ Names: names, WithDecryption: true }),
+          { abortSignal: signal },
+        );
+      } catch (error) {
+        throw toAwsError(error);
+      }
       return {
         parameters: (output.Parameters ?? []).map(toParameterValue),
         invalidParameters: output.InvalidParameters ?? [],
@@ -52,7 +64,6 @@ function toParameterValue(parameter: Parameter): SsmParameterValue {
     selector: parameter.Selector || undefined,
     arn: parameter.ARN ?? "",
     version: String(parameter.Version ?? ""),
-    type: parameter.Type ?? "String",
     bytes: new Redacted(encoder.encode(parameter.Value ?? "")),
   };
 }

@@ -1,10 +1,9 @@
 import type { RegionalApis } from "../aws/aws-apis.ts";
-import type { AwsFailure } from "../aws/aws-errors.ts";
 import type { ValueCache } from "../cache/value-cache.ts";
 import type { Redacted } from "../redacted.ts";
 import type { SecretDescriptor } from "../spc/secret-descriptor.ts";
 import { createRegionFetcher, type RegionOutcome } from "./region-fetcher.ts";
-import { toFetchError } from "./to-fetch-error.ts";
+import { type ObjectFailure, toFetchError } from "./to-fetch-error.ts";
 import type { Track } from "./track-pending.ts";
 
 /** The value of one object, from whichever region answered. */
@@ -73,7 +72,7 @@ export async function fetchSecrets(
     }),
   );
 
-  const failures: { descriptor: SecretDescriptor; region: string; failure: AwsFailure }[] = [];
+  const failures: ObjectFailure[] = [];
   const fetched: FetchedSecret[] = [];
   outcomes.forEach((outcome, index) => {
     const descriptor = descriptors[index] as SecretDescriptor;

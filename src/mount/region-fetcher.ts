@@ -1,5 +1,5 @@
 import type { RegionalApis } from "../aws/aws-apis.ts";
-import { type AwsFailure, classifyAwsError } from "../aws/aws-errors.ts";
+import { AwsError } from "../aws/aws-errors.ts";
 import { type CachedValue, toValueKey, type ValueCache } from "../cache/value-cache.ts";
 import { Code } from "../errors.ts";
 import type { SecretDescriptor } from "../spc/secret-descriptor.ts";
@@ -10,7 +10,7 @@ import type { Track } from "./track-pending.ts";
 /** The outcome of fetching one object in one region. */
 export type RegionOutcome =
   | { ok: true; value: CachedValue; region: string }
-  | { ok: false; failure: AwsFailure; region: string };
+  | { ok: false; failure: AwsError; region: string };
 
 /** Options of {@link createRegionFetcher}. */
 export interface RegionFetcherOptions {
@@ -38,8 +38,9 @@ export type RegionFetcher = (descriptor: SecretDescriptor) => Promise<RegionOutc
 
 /**
  * Creates the fetcher of one region: value cache first (per identity), then one GetSecretValue per
- * secret (or BatchGetSecretValue), and GetParameters batches for SSM. Never rejects: failures are
- * classified into the outcome, and AccessDenied / NotFound drop the object's cache entry.
+ * secret (or BatchGetSecretValue), and GetParameters batches for SSM. AWS failures (classified by
+ * the adapters) become the outcome, and AccessDenied / NotFound drop the object's cache entry; it
+ * rejects only with the mount signal's reason once that aborted, or on a bug.
  */
 export function createRegionFetcher(options: RegionFetcherOptions): RegionFetcher {
   const { region, apis, signal } = options;
@@ -96,17 +97,11 @@ export function createRegionFetcher(options: RegionFetcherOptions): RegionFetche
       });
       return { ok: true, value, region };
     } catch (error) {
-      const failure: AwsFailure = signal.aborted
-        ? {
-            code: Code.DeadlineExceeded,
-            awsCode: "DeadlineExceeded",
-            message: "no answer before the mount deadline",
-            isServerSide: true,
-          }
-        : classifyAwsError(error);
-      if (failure.code === Code.PermissionDenied || failure.code === Code.NotFound)
+      if (signal.aborted) throw signal.reason;
+      if (!(error instanceof AwsError)) throw error;
+      if (error.code === Code.PermissionDenied || error.code === Code.NotFound)
         options.valueCache.delete(key);
-      return { ok: false, failure, region };
+      return { ok: false, failure: error, region };
     } finally {
       done();
     }

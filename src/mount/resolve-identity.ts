@@ -1,6 +1,6 @@
 import type { AwsApis } from "../aws/aws-apis.ts";
 import type { AwsCredentials } from "../aws/aws-credentials.ts";
-import { classifyAwsError } from "../aws/aws-errors.ts";
+import { AwsError } from "../aws/aws-errors.ts";
 import type { PodIdentityAgentApi } from "../aws/pod-identity-agent.ts";
 import type { CredentialCache, CredentialLoader } from "../cache/credential-cache.ts";
 import { Code, ProviderError } from "../errors.ts";
@@ -220,7 +220,10 @@ function loadCredentials(
   );
 }
 
-/** Runs one STS exchange; a failure becomes a ProviderError saying which trust is missing. */
+/**
+ * Runs one STS exchange. The adapter classified a failure already; this adds which role and
+ * which trust it was about.
+ */
 async function callSts(
   signal: AbortSignal,
   context: StsErrorContext,
@@ -229,8 +232,8 @@ async function callSts(
   try {
     return new Redacted(await call());
   } catch (error) {
-    if (signal.aborted) throw error;
-    throw toStsError(error, context);
+    if (signal.aborted || !(error instanceof AwsError)) throw error;
+    throw withStsContext(error, context);
   }
 }
 
@@ -240,19 +243,16 @@ interface StsErrorContext {
   trustHint: string;
 }
 
-function toStsError(error: unknown, context: StsErrorContext): ProviderError {
-  const failure = classifyAwsError(error);
+function withStsContext(error: AwsError, context: StsErrorContext): ProviderError {
   let hint = "";
-  if (failure.code === Code.PermissionDenied) hint = `; ${context.trustHint}`;
-  else if (failure.code === Code.Unauthenticated) {
+  if (error.code === Code.PermissionDenied) hint = `; ${context.trustHint}`;
+  else if (error.code === Code.Unauthenticated) {
     hint =
       "; check that the cluster's OIDC provider is registered in IAM and the token is not expired";
   }
-  // STS rejecting the request itself (e.g. a malformed role ARN) means the configuration is wrong.
-  const code = failure.code === Code.InvalidArgument ? Code.FailedPrecondition : failure.code;
   return new ProviderError(
-    code,
-    `${context.action} (STS in "${context.region}"): ${failure.awsCode}: ${failure.message}${hint}`,
-    { reason: failure.awsCode, cause: error },
+    error.code,
+    `${context.action} (STS in "${context.region}"): ${error.message}${hint}`,
+    { reason: error.awsCode, cause: error },
   );
 }

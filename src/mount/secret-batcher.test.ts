@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { type AwsError, toAwsError, toAwsErrorFromCode } from "../aws/aws-errors.ts";
 import type { SecretsManagerApi, SecretValue } from "../aws/secrets-manager.ts";
+import { Code } from "../errors.ts";
 import { Redacted } from "../redacted.ts";
 import { createSecretBatcher } from "./secret-batcher.ts";
 
@@ -16,13 +18,13 @@ const nameOf = (id: string) =>
   id.startsWith("arn:") ? (id.split(":secret:")[1] ?? "").replace(/-[A-Za-z]{6}$/, "") : id;
 
 /** A recording port fake; `batchError` makes every batch call fail with it. */
-function fakeSecretsManager(known: string[], batchError?: Error) {
+function fakeSecretsManager(known: string[], batchError?: AwsError) {
   const calls: string[] = [];
   const api: SecretsManagerApi = {
     async getSecretValue(input) {
       calls.push(`get ${input.secretId}`);
       if (!known.includes(input.secretId))
-        throw Object.assign(new Error("gone"), { name: "ResourceNotFoundException" });
+        throw toAwsErrorFromCode("ResourceNotFoundException", "gone");
       return secret(input.secretId);
     },
     async batchGetSecretValue(ids) {
@@ -67,20 +69,24 @@ describe("createSecretBatcher()", () => {
     const get = createSecretBatcher(api, signal);
     const [here, gone] = await Promise.allSettled([get("here"), get("gone")]);
     expect(here.status).toBe("fulfilled");
-    expect(gone.status === "rejected" && (gone.reason as Error).name).toBe(
-      "ResourceNotFoundException",
-    );
+    expect(gone.status === "rejected" && gone.reason).toMatchObject({
+      code: Code.NotFound,
+      awsCode: "ResourceNotFoundException",
+      message: "ResourceNotFoundException: not found",
+    });
   });
 
   test.each([
     ["AccessDeniedException", 400],
     ["ThrottlingException", 400],
   ])("falls back to GetSecretValue when the batch call fails with %s", async (name, status) => {
-    const error = Object.assign(new Error("no"), {
-      name,
-      $fault: "client",
-      $metadata: { httpStatusCode: status },
-    });
+    const error = toAwsError(
+      Object.assign(new Error("no"), {
+        name,
+        $fault: "client",
+        $metadata: { httpStatusCode: status },
+      }),
+    );
     const { api, calls } = fakeSecretsManager(["a", "b"], error);
     const get = createSecretBatcher(api, signal);
     const values = await Promise.all([get("a"), get("b")]);
@@ -89,10 +95,9 @@ describe("createSecretBatcher()", () => {
   });
 
   test("other batch failures reject every id of the batch", async () => {
-    const error = Object.assign(new Error("boom"), {
-      name: "InternalServiceError",
-      $fault: "server",
-    });
+    const error = toAwsError(
+      Object.assign(new Error("boom"), { name: "InternalServiceError", $fault: "server" }),
+    );
     const { api, calls } = fakeSecretsManager(["a"], error);
     const get = createSecretBatcher(api, signal);
     await expect(get("a")).rejects.toThrow("boom");

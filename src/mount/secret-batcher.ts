@@ -1,5 +1,5 @@
 import { type BatchOutcome, createBatcher } from "../async/create-batcher.ts";
-import { classifyAwsError } from "../aws/aws-errors.ts";
+import { AwsError, toAwsErrorFromCode } from "../aws/aws-errors.ts";
 import type { SecretsManagerApi, SecretValue } from "../aws/secrets-manager.ts";
 import { Code } from "../errors.ts";
 
@@ -21,13 +21,7 @@ export function createSecretBatcher(
     try {
       result = await sm.batchGetSecretValue(ids, { signal });
     } catch (error) {
-      const failure = classifyAwsError(error);
-      if (
-        failure.code !== Code.PermissionDenied &&
-        !(failure.isServerSide && /throttl|toomanyrequests/i.test(failure.awsCode))
-      ) {
-        throw error;
-      }
+      if (!(error instanceof AwsError) || !isWorthSingleCalls(error)) throw error;
       return fetchOneByOne(sm, ids, signal);
     }
     const outcomes = new Map<string, BatchOutcome<SecretValue>>();
@@ -38,17 +32,19 @@ export function createSecretBatcher(
       const error = result.errors.find((e) => e.secretId === id);
       if (value) outcomes.set(id, { ok: true, value });
       else if (error) {
-        outcomes.set(id, {
-          ok: false,
-          error: Object.assign(new Error(error.message), {
-            name: error.errorCode,
-            $fault: "client",
-          }),
-        });
+        outcomes.set(id, { ok: false, error: toAwsErrorFromCode(error.errorCode, error.message) });
       }
     }
     return outcomes;
   });
+}
+
+/** The role may allow GetSecretValue but not BatchGetSecretValue, or batches may be throttled. */
+function isWorthSingleCalls(error: AwsError): boolean {
+  return (
+    error.code === Code.PermissionDenied ||
+    (error.isServerSide && /throttl|toomanyrequests/i.test(error.awsCode))
+  );
 }
 
 async function fetchOneByOne(sm: SecretsManagerApi, ids: string[], signal: AbortSignal) {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { SsmApi, SsmParameterValue } from "../aws/ssm.ts";
+import { Code } from "../errors.ts";
 import { Redacted } from "../redacted.ts";
 import { createSsmBatcher } from "./ssm-batcher.ts";
 
@@ -21,7 +22,6 @@ function recordingSsm(known: Record<string, string>): SsmApi & { calls: string[]
             selector,
             arn: `arn:aws:ssm:us-east-1:111122223333:parameter${name}`,
             version: "1",
-            type: "String",
             bytes: new Redacted(new TextEncoder().encode(value)),
           });
         }
@@ -57,7 +57,7 @@ describe("createSsmBatcher()", () => {
     expect(a.status).toBe("fulfilled");
     expect(b.status).toBe("rejected");
     if (b.status === "rejected") {
-      expect((b.reason as Error).name).toBe("ParameterNotFound");
+      expect(b.reason).toMatchObject({ code: Code.NotFound, awsCode: "ParameterNotFound" });
       expect((b.reason as Error).message).toContain('"/b:3" does not exist');
     }
   });
