@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { defaultPodIdentityTimeoutMs } from "./aws/pod-identity-agent.ts";
 import { flagSpecs, parseArgs, usageText } from "./cli.ts";
 import { loadConfig } from "./config.ts";
-import { defaultPodIdentityTimeoutMs } from "./create-mount-deps.ts";
 import { parseDuration } from "./parse-duration.ts";
 
 describe("parseArgs()", () => {
