@@ -53,14 +53,17 @@ export function createMountHandler(deps: MountDeps) {
     const spc = readSpc(params.attributes, {
       defaultMode: params.defaultMode,
       awsRegion: config.awsRegion,
+      // Once per SPC (the reader caches it), not once per pod and rotation remount.
+      onWarnings: (warnings) => {
+        for (const warning of warnings) {
+          log.warn("SecretProviderClass has a questionable field", {
+            where: warning.where,
+            problem: warning.message,
+          });
+        }
+      },
     });
     mount.tally.objects = spc.descriptors.length;
-    for (const warning of spc.warnings) {
-      log.warn("SecretProviderClass has a questionable field", {
-        where: warning.where,
-        problem: warning.message,
-      });
-    }
     const regions = await mount.during(
       "the node's region from the Kubernetes API",
       resolveRegions(spc.parameters, params.pod, spc.descriptors, {
