@@ -1,6 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { Redacted } from "../redacted.ts";
-import { type CachedValue, createValueCache, toValueKey } from "./value-cache.ts";
+import { createMountTally } from "../call-options.ts";
+import {
+  type CachedValue,
+  createValueCache,
+  noValueCache,
+  toValueKey,
+} from "./value-cache.ts";
 
 const value = (text: string, version = "v1"): CachedValue => ({
   bytes: new Redacted(new TextEncoder().encode(text)),
@@ -114,5 +120,28 @@ describe("createValueCache()", () => {
     await cache.get("k", options, async () => value("v"));
     await cache.get("k", options, async () => value("v"));
     expect(lookups).toEqual([false, true]);
+  });
+});
+
+describe("noValueCache", () => {
+  test("loads on every lookup, shares no load in flight and counts each lookup a miss", async () => {
+    let loads = 0;
+    const gate = Promise.withResolvers<void>();
+    const load = async () => {
+      const n = ++loads;
+      await gate.promise;
+      return value(`load-${n}`);
+    };
+    const tally = createMountTally();
+    const all = Promise.all([
+      noValueCache.get("k", { ...options, tally }, load),
+      noValueCache.get("k", { ...options, tally }, load),
+    ]);
+    gate.resolve();
+    expect((await all).map(text)).toEqual(["load-1", "load-2"]);
+    expect(loads).toBe(2);
+    expect(text(await noValueCache.get("k", options, load))).toBe("load-3");
+    expect(tally.cacheMisses).toBe(2);
+    expect(noValueCache.bytes).toBe(0);
   });
 });

@@ -86,3 +86,17 @@ export function createValueCache(options: ValueCacheOptions): ValueCache {
     },
   };
 }
+
+/**
+ * A {@link ValueCache} that keeps and shares nothing: every lookup is a miss that runs its own
+ * `load`. For a Mount whose token could not be proven (SPEC §5.3): it may neither read what a
+ * proven identity cached nor join its fetches in flight, nor leave values under that identity.
+ */
+export const noValueCache: ValueCache = {
+  get(_key, { signal, tally }, load) {
+    countLookup(tally, false);
+    return load(signal);
+  },
+  delete() {},
+  bytes: 0,
+};

@@ -41,7 +41,9 @@ const maxServiceAccountTtlMs = 30_000;
  *   may change;
  * - Nodes until the process ends (the `maxEntries` most recently used), since the region labels
  *   of a node never change;
- * - Pods never, since a new pod may reuse a name on another node.
+ * - Pods never, since a new pod may reuse a name on another node;
+ * - the issuer's discovery document and key set never here: `token/issuer-keys.ts` keeps them,
+ *   with the key rotation rules they need.
  *
  * Identical calls in flight at the same time share one call to `inner`, which runs with its own
  * signal: a caller whose signal aborts gets `signal.reason` at once while the others keep waiting,
@@ -109,5 +111,7 @@ export function createCachedKubeApi(inner: KubeApi, options: CachedKubeApiOption
         return value;
       });
     },
+    getIssuerDiscovery: (options) => inner.getIssuerDiscovery(options),
+    getIssuerKeySet: (options) => inner.getIssuerKeySet(options),
   };
 }

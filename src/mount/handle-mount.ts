@@ -1,12 +1,13 @@
 import type { AwsApis } from "../aws/aws-apis.ts";
 import type { PodIdentityAgentApi } from "../aws/pod-identity-agent.ts";
 import type { CredentialCache } from "../cache/credential-cache.ts";
-import type { ValueCache } from "../cache/value-cache.ts";
+import { noValueCache, type ValueCache } from "../cache/value-cache.ts";
 import type { Config } from "../config.ts";
 import { Code, isProviderError, ProviderError } from "../errors.ts";
 import type { KubeApi } from "../kube/kube-api.ts";
 import type { Logger } from "../log.ts";
 import { createSpcReader } from "../spc/create-spc-reader.ts";
+import type { TokenProver } from "../token/token-prover.ts";
 import { checkTargetPath } from "./check-target-path.ts";
 import { fetchSecrets } from "./fetch-secrets.ts";
 import type { MountContext } from "./mount-context.ts";
@@ -30,6 +31,8 @@ export interface MountDeps {
   podIdentityAgent: PodIdentityAgentApi;
   credentialCache: CredentialCache;
   valueCache: ValueCache;
+  /** Proves a request's token before anything cached for its identity is served (SPEC §5.3). */
+  tokenProver: TokenProver;
 }
 
 /** What a successful Mount answers; `server/` turns it into a `MountResponse`. */
@@ -95,14 +98,16 @@ export function createMountHandler(deps: MountDeps) {
         identityKey: identity.key,
         principal: identity.principal,
         secretProviderClass: params.secretProviderClass,
-        valueCache: deps.valueCache,
+        // Values are served only to the identity that fetched them, so only on a proven token.
+        valueCache: identity.isProven ? deps.valueCache : noValueCache,
         useSecretsBatch: config.secretsManagerBatch,
         mount,
         newBatchSignal: () => AbortSignal.timeout(config.mountTimeoutMs),
       });
     } catch (error) {
       // AWS no longer accepts these credentials (revoked, clock skew): fetch new ones next time.
-      if (isProviderError(error) && error.code === Code.Unauthenticated)
+      // Unproven credentials never came from the cache, so they say nothing about its entry.
+      if (isProviderError(error) && error.code === Code.Unauthenticated && identity.isProven)
         deps.credentialCache.delete(identity.key);
       throw error;
     }

@@ -71,8 +71,10 @@ export interface TestBed extends AsyncDisposable {
   /** Milliseconds from spawning the child process to its socket existing (child modes). */
   startupMs: number | undefined;
   /**
-   * Seeds a ServiceAccount with a role (unless `roleArn: null`) and a token STS trusts; with
-   * `podIdentity`, the token is associated with the role in the fake agent instead.
+   * Seeds a ServiceAccount with a role (unless `roleArn: null`) and a token STS trusts: a JWT the
+   * fake API server's issuer signed for `system:serviceaccount:<namespace>:<serviceAccount>` and
+   * `sts.amazonaws.com`, valid for an hour. With `podIdentity`, the token's audience is
+   * `pods.eks.amazonaws.com` and the fake agent associates it with the role instead.
    */
   workload(options?: {
     namespace?: string;
@@ -103,8 +105,6 @@ export const binaryPath = resolve(
   "../../dist/secrets-store-csi-driver-provider-aws",
 );
 const bunPath = process.execPath;
-
-let counter = 0;
 
 /**
  * Starts the whole test bed. Everything listens on 127.0.0.1 or a unix socket in a fresh temp dir;
@@ -220,13 +220,20 @@ export async function startTestBed(options: TestBedOptions = {}): Promise<TestBe
         workloadOptions.roleArn === undefined
           ? `arn:aws:iam::${aws.accountId}:role/${namespace}-${serviceAccount}`
           : workloadOptions.roleArn;
-      counter += 1;
-      const token = `eyJhbGciOiJSUzI1NiJ9.test-${namespace}-${serviceAccount}-${counter}-${crypto.randomUUID()}.sig`;
       const pod = {
         name: workloadOptions.pod ?? `${serviceAccount}-pod`,
         namespace,
         serviceAccountName: serviceAccount,
       };
+      // A token as kubelet requests it for the driver: signed by the cluster's issuer, for the
+      // pod's ServiceAccount and the audience its auth mode needs.
+      const token = kube.mintToken({
+        namespace,
+        serviceAccount,
+        audience: workloadOptions.podIdentity ? "pods.eks.amazonaws.com" : "sts.amazonaws.com",
+        podName: pod.name,
+        podUid: defaultPodUid,
+      });
       if (workloadOptions.podIdentity) {
         kube.putServiceAccount(namespace, serviceAccount, {});
         if (roleArn) agent.associate(token, roleArn);

@@ -40,11 +40,13 @@ describe("a Mount's tally", () => {
       }
     };
     // ServiceAccount, credentials and two values missed; STS, GetSecretValue and GetParameters.
+    // Kubernetes: the ServiceAccount, and the issuer's discovery document and key set that prove
+    // the token (read once per process).
     expect(await mountOnce()).toEqual({
       awsCalls: 3,
       cacheHits: 0,
       cacheMisses: 4,
-      kubeRequests: 1,
+      kubeRequests: 3,
       objects: 2,
     });
     // Within the TTLs every lookup hits and nothing is asked.
