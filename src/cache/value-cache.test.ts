@@ -1,12 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { Redacted } from "../redacted.ts";
 import { createMountTally } from "../call-options.ts";
-import {
-  type CachedValue,
-  createValueCache,
-  noValueCache,
-  toValueKey,
-} from "./value-cache.ts";
+import { Redacted } from "../redacted.ts";
+import { type CachedValue, createValueCache, noValueCache, toValueKey } from "./value-cache.ts";
 
 const value = (text: string, version = "v1"): CachedValue => ({
   bytes: new Redacted(new TextEncoder().encode(text)),

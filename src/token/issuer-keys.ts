@@ -148,14 +148,24 @@ async function importKey(
   try {
     const key =
       algorithm === "RS256"
-        ? await importPublicKey(jwk, ["n", "e"], { kty: "RSA" }, {
-            name: "RSASSA-PKCS1-v1_5",
-            hash: "SHA-256",
-          })
-        : await importPublicKey(jwk, ["x", "y"], { kty: "EC", crv: "P-256" }, {
-            name: "ECDSA",
-            namedCurve: "P-256",
-          });
+        ? await importPublicKey(
+            jwk,
+            ["n", "e"],
+            { kty: "RSA" },
+            {
+              name: "RSASSA-PKCS1-v1_5",
+              hash: "SHA-256",
+            },
+          )
+        : await importPublicKey(
+            jwk,
+            ["x", "y"],
+            { kty: "EC", crv: "P-256" },
+            {
+              name: "ECDSA",
+              namedCurve: "P-256",
+            },
+          );
     return key === undefined ? undefined : [kid, { algorithm, key }];
   } catch {
     return undefined;

@@ -50,7 +50,11 @@ export interface TokenProver {
    * `expected.subject`; else the reason it is not. Never throws for a bad token or an unavailable
    * key set, only the caller's `signal.reason`.
    */
-  prove(token: Redacted<string>, expected: ExpectedToken, options: CallOptions): Promise<TokenProof>;
+  prove(
+    token: Redacted<string>,
+    expected: ExpectedToken,
+    options: CallOptions,
+  ): Promise<TokenProof>;
 }
 
 /**
