@@ -58,8 +58,7 @@ export function createMountDeps(
           "STS or the Pod Identity agent and nothing cached is served",
         { error },
       ),
-    onRead: (usableKeys) =>
-      log.debug("Read the service account issuer's keys", { usableKeys }),
+    onRead: (usableKeys) => log.debug("Read the service account issuer's keys", { usableKeys }),
   });
   return {
     config,

@@ -75,7 +75,11 @@ export async function resolveIdentity(
   // Chained credentials are as proven as the credentials that obtained them.
   const credentials = await loadCredentials(
     deps,
-    { key, isProven: base.isProven, label: `credentials for assumeRoleArn from STS in "${region}"` },
+    {
+      key,
+      isProven: base.isProven,
+      label: `credentials for assumeRoleArn from STS in "${region}"`,
+    },
     (signal) =>
       callSts(
         signal,
@@ -260,7 +264,10 @@ async function proveToken(
       details,
     );
   } else {
-    deps.mount.log.debug("The pod's token is not proven; asking AWS without cached credentials", details);
+    deps.mount.log.debug(
+      "The pod's token is not proven; asking AWS without cached credentials",
+      details,
+    );
   }
   return false;
 }
