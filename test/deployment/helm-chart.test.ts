@@ -31,7 +31,9 @@ import {
 import {
   at,
   findObject,
+  grantsOf,
   hasSchema,
+  issuerDiscoveryGrants,
   type KubeObject,
   packageVersion,
   parseManifests,
@@ -89,15 +91,8 @@ const hostPathsOf = (objects: readonly KubeObject[]) =>
   ((podOf(objects)["volumes"] ?? []) as { hostPath?: { path: string } }[])
     .map((volume) => volume.hostPath?.path)
     .filter((path) => path !== undefined);
-const grantsOf = (objects: readonly KubeObject[]) =>
-  (
-    (findObject(objects, "ClusterRole")["rules"] ?? []) as {
-      resources: string[];
-      verbs: string[];
-    }[]
-  )
-    .flatMap((rule) => rule.resources.map((resource) => `${resource}:${rule.verbs.join(",")}`))
-    .sort();
+const grantsOfChart = (objects: readonly KubeObject[]) =>
+  grantsOf(findObject(objects, "ClusterRole"));
 /** The values the driver's chart (the stand-in) received, or undefined when it was disabled. */
 const driverValuesOf = (objects: readonly KubeObject[]) => {
   const configMap = objects.find((object) => object.metadata?.name === driverStandInName);
@@ -306,8 +301,12 @@ describe("helm template with the defaults", () => {
     expect(daemonSetProblems(daemonSetOf(objects))).toEqual([]);
   });
 
-  test("RBAC is get on serviceaccounts and nodes, bound to the DaemonSet's account", () => {
-    expect(grantsOf(objects)).toEqual(["nodes:get", "serviceaccounts:get"]);
+  test("RBAC is get on serviceaccounts, nodes and the issuer's discovery URLs, bound to the DaemonSet's account", () => {
+    expect(grantsOfChart(objects)).toEqual([
+      "nodes:get",
+      "serviceaccounts:get",
+      ...issuerDiscoveryGrants,
+    ]);
     const account = findObject(objects, "ServiceAccount");
     expect(at(findObject(objects, "ClusterRoleBinding"), "subjects[0]")).toEqual({
       kind: "ServiceAccount",
@@ -371,7 +370,7 @@ const upstreamOverrides: Record<string, UpstreamOverride> = {
     values: { awsRegion: "eu-west-1" },
     expectMeaning: (objects) => {
       expect(envOf(objects)["AWS_REGION"]).toBe("eu-west-1");
-      expect(grantsOf(objects)).toEqual(["serviceaccounts:get"]);
+      expect(grantsOfChart(objects)).toEqual(["serviceaccounts:get", ...issuerDiscoveryGrants]);
     },
   },
   nameOverride: {
@@ -646,7 +645,12 @@ describe("helm template with values given on the command line", () => {
     expectDeployable(objects);
     expect(envOf(objects)).not.toHaveProperty("AWS_USE_FIPS_ENDPOINT");
     expect(envOf(objects)).not.toHaveProperty("NODE_NAME");
-    expect(grantsOf(objects)).toEqual(["nodes:get", "pods:get", "serviceaccounts:get"]);
+    expect(grantsOfChart(objects)).toEqual([
+      "nodes:get",
+      "pods:get",
+      "serviceaccounts:get",
+      ...issuerDiscoveryGrants,
+    ]);
     expect(objects.map((object) => object.kind)).not.toContain("Service");
   });
 
@@ -679,15 +683,16 @@ describe("helm template with values given on the command line", () => {
     expect(flagsOf(objects)["metrics-address"]).toBe(":9090");
   });
 
-  test("useNodeNameEnv=false adds get on pods; awsRegion drops nodes and pods", () => {
-    expect(grantsOf(renderChart({ set: ["useNodeNameEnv=false"] }))).toEqual([
+  test("useNodeNameEnv=false adds get on pods; awsRegion drops nodes and pods, never the issuer's URLs", () => {
+    expect(grantsOfChart(renderChart({ set: ["useNodeNameEnv=false"] }))).toEqual([
       "nodes:get",
       "pods:get",
       "serviceaccounts:get",
+      ...issuerDiscoveryGrants,
     ]);
-    expect(grantsOf(renderChart({ set: ["useNodeNameEnv=false", "awsRegion=us-east-1"] }))).toEqual(
-      ["serviceaccounts:get"],
-    );
+    expect(
+      grantsOfChart(renderChart({ set: ["useNodeNameEnv=false", "awsRegion=us-east-1"] })),
+    ).toEqual(["serviceaccounts:get", ...issuerDiscoveryGrants]);
   });
 });
 

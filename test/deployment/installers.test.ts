@@ -7,6 +7,8 @@ import { daemonSetProblems } from "./daemonset-checks.ts";
 import {
   at,
   findObject,
+  grantsOf,
+  issuerDiscoveryGrants,
   type KubeObject,
   packageVersion,
   parseManifests,
@@ -70,19 +72,9 @@ describe.each([
     });
   });
 
-  test("RBAC grants get on serviceaccounts and nodes only, bound to the DaemonSet's account", () => {
+  test("RBAC grants get on serviceaccounts, nodes and the issuer's discovery URLs only, bound to the DaemonSet's account", () => {
     const role = findObject(objects, "ClusterRole");
-    const rules = (role["rules"] ?? []) as {
-      apiGroups: string[];
-      resources: string[];
-      verbs: string[];
-    }[];
-    const granted = rules.flatMap((rule) =>
-      rule.resources.flatMap((resource) =>
-        rule.verbs.map((verb) => `${rule.apiGroups.join(",")}/${resource}:${verb}`),
-      ),
-    );
-    expect(granted.sort()).toEqual(["/nodes:get", "/serviceaccounts:get"]);
+    expect(grantsOf(role)).toEqual(["nodes:get", "serviceaccounts:get", ...issuerDiscoveryGrants]);
 
     const binding = findObject(objects, "ClusterRoleBinding");
     const account = findObject(objects, "ServiceAccount");
