@@ -726,7 +726,11 @@ export function seedFuzzWorld(bed: TestBed): FuzzWorld {
   const world = { ...defaultWorld };
   const irsa = bed.workload({ namespace: world.namespace, serviceAccount: world.serviceAccount });
   // The same ServiceAccount also has a Pod Identity association (usePodIdentity is fuzzed).
-  const podIdentityToken = `eyJ.fuzz-pod-identity.${crypto.randomUUID()}`;
+  const podIdentityToken = bed.kube.mintToken({
+    namespace: world.namespace,
+    serviceAccount: world.serviceAccount,
+    audience: "pods.eks.amazonaws.com",
+  });
   bed.agent.associate(podIdentityToken, irsa.roleArn);
   const expirationTimestamp = new Date(Date.now() + 3600_000).toISOString();
   world.tokens = JSON.stringify({
