@@ -145,6 +145,26 @@ describe.each(["in-process", "binary"] as const satisfies ProviderMode[])("provi
     },
   );
 
+  test("a bad token never joins a proven exchange in flight: STS judges it on its own", async () => {
+    accounts += 1;
+    const workload = bed.workload({ namespace: "proof", serviceAccount: `sa-${accounts}` });
+    bed.aws.grant(workload.roleArn, { service: "secretsmanager", resource: "proof/*" });
+    bed.aws.resetCalls();
+    // Slow STS, so that both Mounts are in flight together.
+    bed.aws.setLatency(300, { operation: "AssumeRoleWithWebIdentity" });
+    try {
+      const [good, bad] = await Promise.allSettled([
+        bed.mount(workload, { parameters: irsa }),
+        Bun.sleep(50).then(() => mountWith(workload, "garbage-token")),
+      ]);
+      expect(good.status === "fulfilled" && filesOf(good.value)[0]?.text).toBe(secret);
+      expect(bad.status).toBe("rejected");
+      expect(count("AssumeRoleWithWebIdentity")).toBe(2);
+    } finally {
+      bed.aws.setLatency(0, { operation: "AssumeRoleWithWebIdentity" });
+    }
+  });
+
   describe("EKS Pod Identity", () => {
     test("a valid token is a cache hit; another ServiceAccount's or garbage goes to the agent", async () => {
       const workload = await cachedWorkload({ podIdentity: true });
