@@ -37,6 +37,14 @@ export interface TestBedOptions {
   flags?: string[];
   /** Extra provider environment (AWS_REGION, credential variables for negative tests, …). */
   env?: Record<string, string>;
+  /** The executable in `binary` mode. @default {@link binaryPath} */
+  binary?: string;
+  /**
+   * A command the child process is started through, e.g. `["sh", "-c", "… exec \"$@\"", "sh"]`
+   * to place it in a cgroup before the provider runs; it must `exec` the rest of its arguments so
+   * that the process id stays the provider's.
+   */
+  launcher?: string[];
 }
 
 /** A workload: a pod, its ServiceAccount (annotated with a role) and a web-identity token. */
@@ -144,10 +152,10 @@ export async function startTestBed(options: TestBedOptions = {}): Promise<TestBe
   } else {
     const command =
       mode === "binary"
-        ? [binaryPath, ...flags]
+        ? [options.binary ?? binaryPath, ...flags]
         : [bunPath, resolve(import.meta.dir, "../../src/main.ts"), ...flags];
     const spawnedAt = performance.now();
-    child = Bun.spawn(command, {
+    child = Bun.spawn([...(options.launcher ?? []), ...command], {
       env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", ...env },
       stdout: "pipe",
       stderr: "pipe",
