@@ -1,11 +1,10 @@
 import type { RegionalApis } from "../aws/aws-apis.ts";
-import type { AwsFailure } from "../aws/aws-errors.ts";
 import type { ValueCache } from "../cache/value-cache.ts";
 import type { Redacted } from "../redacted.ts";
 import type { SecretDescriptor } from "../spc/secret-descriptor.ts";
+import type { MountContext } from "./mount-context.ts";
 import { createRegionFetcher, type RegionOutcome } from "./region-fetcher.ts";
-import { toFetchError } from "./to-fetch-error.ts";
-import type { Track } from "./track-pending.ts";
+import { type ObjectFailure, toFetchError } from "./to-fetch-error.ts";
 
 /** The value of one object, from whichever region answered. */
 export interface FetchedSecret {
@@ -36,10 +35,9 @@ export interface FetchSecretsOptions {
   secretProviderClass: string;
   valueCache: ValueCache;
   useSecretsBatch: boolean;
-  signal: AbortSignal;
+  mount: MountContext;
   /** Makes the signal of batched calls that may serve several mounts; see `RegionFetcherOptions`. */
   newBatchSignal: () => AbortSignal;
-  track: Track;
 }
 
 /**
@@ -73,7 +71,7 @@ export async function fetchSecrets(
     }),
   );
 
-  const failures: { descriptor: SecretDescriptor; region: string; failure: AwsFailure }[] = [];
+  const failures: ObjectFailure[] = [];
   const fetched: FetchedSecret[] = [];
   outcomes.forEach((outcome, index) => {
     const descriptor = descriptors[index] as SecretDescriptor;

@@ -55,6 +55,8 @@ export function readRequest(request: MountRequestFields): MountParams {
     serviceAccountName: required(attributeKeys.serviceAccountName),
   };
   const defaultMode = readPermission(request.permission, problems);
+  // Parity with the driver's own check; in driver-writes mode nothing is written there.
+  if (request.targetPath === "") problems.push("target_path is missing");
   if (problems.length > 0) {
     throw new ProviderError(Code.InvalidArgument, `Invalid MountRequest: ${problems.join("; ")}`, {
       reason: "InvalidRequest",

@@ -1,3 +1,4 @@
+import type { CallOptions } from "../call-options.ts";
 import { Code, ProviderError } from "../errors.ts";
 import type { KubeApi } from "../kube/kube-api.ts";
 import { parseArn } from "../spc/parse-arn.ts";
@@ -21,7 +22,8 @@ export interface ResolveRegionsDeps {
   nodeName: string | undefined;
   /** Should cache nodes: their region label does not change. */
   kube: KubeApi;
-  signal: AbortSignal;
+  /** The Mount's signal and tally, for the Kubernetes calls. */
+  mount: CallOptions;
 }
 
 /**
@@ -42,10 +44,8 @@ export async function resolveRegions(
   if (known !== undefined) return { primary: known, failover: parameters.failoverRegion };
 
   const nodeName =
-    deps.nodeName ??
-    (await deps.kube.getPod(pod.namespace, pod.name, { signal: deps.signal })).nodeName;
-  const node =
-    nodeName === undefined ? undefined : await deps.kube.getNode(nodeName, { signal: deps.signal });
+    deps.nodeName ?? (await deps.kube.getPod(pod.namespace, pod.name, deps.mount)).nodeName;
+  const node = nodeName === undefined ? undefined : await deps.kube.getNode(nodeName, deps.mount);
   const primary = node?.labels[regionLabel];
   if (primary === undefined || primary === "") {
     const where =

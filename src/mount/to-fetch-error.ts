@@ -1,4 +1,4 @@
-import type { AwsFailure } from "../aws/aws-errors.ts";
+import type { AwsError } from "../aws/aws-errors.ts";
 import { Code, ProviderError } from "../errors.ts";
 import type { SecretDescriptor } from "../spc/secret-descriptor.ts";
 
@@ -6,7 +6,7 @@ import type { SecretDescriptor } from "../spc/secret-descriptor.ts";
 export interface ObjectFailure {
   descriptor: SecretDescriptor;
   region: string;
-  failure: AwsFailure;
+  failure: AwsError;
 }
 
 // The code the user must act on first wins when objects fail for different reasons.
@@ -36,7 +36,7 @@ export function toFetchError(
     const service =
       descriptor.objectType === "secretsmanager" ? "Secrets Manager" : "SSM Parameter Store";
     const hint = toHint(descriptor, failure, context.principal);
-    return `objects[${descriptor.index}] "${descriptor.objectName}" (${service} in "${region}"): ${failure.awsCode}: ${failure.message}${hint ? `; ${hint}` : ""}`;
+    return `objects[${descriptor.index}] "${descriptor.objectName}" (${service} in "${region}"): ${failure.message}${hint ? `; ${hint}` : ""}`;
   });
   const reason =
     failures.length === 1 ? (failures[0]?.failure.awsCode ?? "FetchFailed") : "FetchFailed";
@@ -49,11 +49,11 @@ export function toFetchError(
   );
 }
 
-function toHint(descriptor: SecretDescriptor, failure: AwsFailure, principal: string): string {
+function toHint(descriptor: SecretDescriptor, failure: AwsError, principal: string): string {
   const isSecret = descriptor.objectType === "secretsmanager";
   switch (failure.code) {
     case Code.PermissionDenied:
-      if (/kms|decrypt/i.test(`${failure.awsCode} ${failure.message}`)) {
+      if (/kms|decrypt/i.test(failure.message)) {
         return `allow "kms:Decrypt" on the object's KMS key for ${principal}`;
       }
       return `allow "${isSecret ? "secretsmanager:GetSecretValue" : "ssm:GetParameters"}" on this ${isSecret ? "secret" : "parameter"} for ${principal}`;

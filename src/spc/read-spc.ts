@@ -61,7 +61,7 @@ export function checkSpc(
 ): SpcReport {
   const problems: Problem[] = [];
   const warnings: Problem[] = [];
-  const parameters = parseParameters(attributes, problems);
+  const parameters = parseParameters(attributes, problems, warnings);
   // An invalid `region` leaves the primary region unknown rather than silently AWS_REGION, so
   // that ARNs are not reported against a region the SPC did not mean.
   const isRegionInvalid = problems.some((problem) => problem.where === parameterKeys.region);
