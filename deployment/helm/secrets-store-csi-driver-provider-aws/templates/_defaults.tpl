@@ -64,9 +64,9 @@ updateStrategy:
 resources:
   requests:
     cpu: 50m
-    memory: 128Mi
+    memory: 100Mi
   limits:
-    memory: 256Mi
+    memory: 128Mi
 podSecurityContext:
   seccompProfile:
     type: RuntimeDefault
