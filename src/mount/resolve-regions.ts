@@ -1,5 +1,6 @@
 import type { CallOptions } from "../call-options.ts";
 import { Code, ProviderError } from "../errors.ts";
+import { joinWithin } from "../join-within.ts";
 import type { KubeApi } from "../kube/kube-api.ts";
 import { parseArn } from "../spc/parse-arn.ts";
 import type { SecretDescriptor, SpcParameters } from "../spc/secret-descriptor.ts";
@@ -81,7 +82,7 @@ function checkArnRegions(descriptors: readonly SecretDescriptor[], region: strin
   if (problems.length > 0) {
     throw new ProviderError(
       Code.InvalidArgument,
-      `Invalid SecretProviderClass:\n${problems.join("\n")}`,
+      `Invalid SecretProviderClass:\n${joinWithin(problems, { more: (n) => `… and ${n} more objects` })}`,
       {
         reason: "InvalidSecretProviderClass",
       },
