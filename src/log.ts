@@ -66,9 +66,6 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   return make({});
 }
 
-/** A logger that drops everything (tests and tools that do not care). */
-export const silentLogger: Logger = createLogger({ level: "error", write: () => {} });
-
 /**
  * Keys whose values are never logged, whatever they hold (compared in lower case): the request's
  * `secrets` field, tokens, credentials, secret payloads and raw HTTP responses.

@@ -23,16 +23,16 @@ export interface MountParams {
   targetPath: string;
   /** The raw `serviceAccount.tokens` attribute, parsed only by the identity stage. */
   tokens: Redacted<string> | undefined;
-  /** `current_object_version` of older drivers: file id → version. A hint only (SPEC §5.4). */
-  currentVersions: ReadonlyMap<string, string>;
 }
 
-/** The MountRequest fields read here; `secrets` is deliberately absent: it is never read. */
+/**
+ * The MountRequest fields read here. `secrets` is deliberately absent: it is never read; so is
+ * `current_object_version`, since every Mount is answered with current data (SPEC §5.4).
+ */
 export interface MountRequestFields {
   attributes: string;
   targetPath: string;
   permission: string;
-  currentObjectVersion: readonly { id: string; version: string }[];
 }
 
 /**
@@ -73,7 +73,6 @@ export function readRequest(request: MountRequestFields): MountParams {
     defaultMode,
     targetPath: request.targetPath,
     tokens: tokens === undefined ? undefined : new Redacted(tokens),
-    currentVersions: new Map(request.currentObjectVersion.map((v) => [v.id, v.version])),
   };
 }
 

@@ -108,6 +108,17 @@ describe("readSpc()", () => {
     expect(error.message.split("\n").slice(1)).toEqual([expect.stringMatching(/^region: /)]);
   });
 
+  test("rejects a failoverRegion equal to the SPC's region", () => {
+    const error = readError({
+      region: "eu-west-1",
+      failoverRegion: "eu-west-1",
+      objects: "- {objectName: a, objectType: secretsmanager}",
+    });
+    expect(error.message.split("\n").slice(1)).toEqual([
+      'failoverRegion: "eu-west-1" is the same as the primary region ("region"): use another region or remove failoverRegion',
+    ]);
+  });
+
   test("rejects a failoverRegion equal to AWS_REGION when the SPC has no region", () => {
     const error = readError(
       { failoverRegion: "us-east-1", objects: "- {objectName: a, objectType: secretsmanager}" },

@@ -1,6 +1,7 @@
 import { Code, ProviderError } from "../errors.ts";
 import { joinWithin } from "../join-within.ts";
 import { attributeKeys } from "./attribute-keys.ts";
+import { checkFailoverRegion } from "./check-failover-region.ts";
 import { parseObjects } from "./parse-objects.ts";
 import { parameterKeys, parseParameters } from "./parse-parameters.ts";
 import type { Problem, SecretDescriptor, SpcParameters } from "./secret-descriptor.ts";
@@ -64,16 +65,16 @@ export function checkSpc(
   // that ARNs are not reported against a region the SPC did not mean.
   const isRegionInvalid = problems.some((problem) => problem.where === parameterKeys.region);
   const region = isRegionInvalid ? undefined : (parameters.region ?? options.awsRegion);
-  if (
-    parameters.region === undefined &&
-    region !== undefined &&
-    parameters.failoverRegion === region
-  ) {
-    problems.push({
-      where: parameterKeys.failoverRegion,
-      message: `${JSON.stringify(region)} is the same as the primary region (AWS_REGION of the provider): set "region" or use another failoverRegion`,
-    });
-  }
+  // The SPC's own region was checked with the parameters.
+  const sameRegion =
+    parameters.region === undefined
+      ? checkFailoverRegion(parameters.failoverRegion, {
+          region,
+          source: "AWS_REGION of the provider",
+        })
+      : undefined;
+  if (sameRegion !== undefined)
+    problems.push({ where: parameterKeys.failoverRegion, message: sameRegion });
 
   const objects = Object.hasOwn(attributes, parameterKeys.objects)
     ? attributes[parameterKeys.objects]

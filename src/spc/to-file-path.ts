@@ -1,3 +1,4 @@
+import { quote } from "./report-problem.ts";
 import type { PathTranslation } from "./secret-descriptor.ts";
 
 /** Longest relative path the provider hands out, in UTF-8 bytes (Linux `PATH_MAX`). */
@@ -55,8 +56,4 @@ export function checkFilePath(path: string): string | undefined {
     return `file path ${quoted} has an element longer than ${maxFileNameBytes} bytes`;
   }
   return undefined;
-}
-
-function quote(text: string): string {
-  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
 }

@@ -204,7 +204,6 @@ export const permissionProperty = fc.property(permissionText, (text) => {
       attributes: podAttributes,
       permission: text,
       targetPath: "/t",
-      currentObjectVersion: [],
     }).defaultMode;
   } catch (error) {
     const problem = checkProviderError(error, [Code.InvalidArgument]);
