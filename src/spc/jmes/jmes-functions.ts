@@ -359,15 +359,17 @@ export const jmesFunctions: Readonly<Record<string, JmesFunction>> = {
     arguments: [["any"]],
     call: ([value], budget) => {
       if (typeof value === "string") return value;
-      const length = jsonLength(value, budget.stringLength, budget);
+      let length: number | undefined;
+      try {
+        length = jsonLength(value, budget.stringLength, budget);
+      } catch (error) {
+        if (error instanceof JmesError && error.kind === "type")
+          throw new JmesError("type", `to_string() ${error.message}`);
+        throw error;
+      }
       if (length === undefined) return undefined;
       budget.reserve(length);
-      try {
-        return JSON.stringify(value);
-      } catch (error) {
-        if (!(error instanceof RangeError)) throw error;
-        throw new JmesError("type", "to_string() got a value nested too deeply to convert");
-      }
+      return JSON.stringify(value);
     },
   },
   to_number: {
