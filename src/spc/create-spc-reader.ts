@@ -6,6 +6,13 @@ import { type ReadSpcOptions, readSpc, type ValidatedSpc } from "./read-spc.ts";
 export interface SpcReaderOptions {
   /** Validated SecretProviderClasses kept. @default 256 */
   maxEntries?: number;
+  /**
+   * Characters of SPC text (the cache keys) kept in total. A validated SPC holds about five
+   * times its `objects` text in memory (10,000 objects: 1 MiB of YAML, 5 MiB of descriptors), so
+   * 256 large SPCs would take over a GiB; this bound keeps the cache near 20 MiB at most.
+   * @default 4194304
+   */
+  maxCharacters?: number;
 }
 
 /**
@@ -18,7 +25,9 @@ export interface SpcReaderOptions {
  */
 export function createSpcReader(options: SpcReaderOptions = {}) {
   const maxEntries = options.maxEntries ?? 256;
+  const maxCharacters = options.maxCharacters ?? 4 * 1024 * 1024;
   const entries = new Map<string, { spc: ValidatedSpc } | { error: unknown }>();
+  let characters = 0;
   return (
     attributes: Readonly<Record<string, string>>,
     readOptions: ReadSpcOptions,
@@ -38,9 +47,15 @@ export function createSpcReader(options: SpcReaderOptions = {}) {
       } catch (error) {
         entry = { error };
       }
-      if (entries.size >= maxEntries) {
-        const oldest = entries.keys().next();
-        if (!oldest.done) entries.delete(oldest.value);
+      if (key.length > maxCharacters) {
+        if ("error" in entry) throw entry.error;
+        return entry.spc;
+      }
+      characters += key.length;
+      for (const oldest of entries.keys()) {
+        if (entries.size < maxEntries && characters <= maxCharacters) break;
+        entries.delete(oldest);
+        characters -= oldest.length;
       }
     }
     entries.set(key, entry);
