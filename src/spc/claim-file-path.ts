@@ -2,13 +2,15 @@ import { offsetOf } from "./describe-node.ts";
 import type { ParseContext } from "./parse-context.ts";
 import { quote, reportProblem } from "./report-problem.ts";
 import { deref } from "./resolve-anchors.ts";
+import { spcLimits } from "./spc-limits.ts";
 import { checkFilePath, toFilePath } from "./to-file-path.ts";
 
 /**
  * The file paths claimed so far, as a tree of path elements: claiming or checking a path costs
  * one map lookup per element, so a 4096-byte path of 2,048 elements costs 2,048 lookups, not the
  * 2,048 prefixes of up to 4096 bytes that a map of whole paths would build and hash (300 such
- * aliases took 17 s).
+ * aliases took 17 s). Each directory or file of the tree is a node: there may be at most
+ * {@link spcLimits.filePathNodes} (300 such aliases would make 612,000, over 150 MiB).
  */
 export interface ClaimedPaths {
   children: Map<string, ClaimedPaths>;
@@ -16,11 +18,13 @@ export interface ClaimedPaths {
   file?: string;
   /** The first field whose file lies below this path (which makes it a directory). */
   directory?: string;
+  /** At the root: how many nodes the tree has. */
+  nodes?: number;
 }
 
 /** An empty {@link ClaimedPaths}. */
 export function createClaimedPaths(): ClaimedPaths {
-  return { children: new Map() };
+  return { children: new Map(), nodes: 0 };
 }
 
 /**
@@ -48,13 +52,24 @@ export function claimFilePath(
     reportProblem(ctx.problems, where, collision, offset);
     return undefined;
   }
+  const nodes = (ctx.paths.nodes ?? 0) + elements.length;
+  if (nodes > spcLimits.filePathNodes) {
+    reportProblem(
+      ctx.problems,
+      where,
+      `file path ${quote(path)} would bring the files and directories of this SecretProviderClass past ${spcLimits.filePathNodes}, the limit`,
+      offset,
+    );
+    return undefined;
+  }
   let current = ctx.paths;
   for (const element of elements) {
     current.directory ??= where;
     let child = current.children.get(element);
     if (child === undefined) {
-      child = createClaimedPaths();
+      child = { children: new Map() };
       current.children.set(element, child);
+      ctx.paths.nodes = (ctx.paths.nodes ?? 0) + 1;
     }
     current = child;
   }

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
 import { Code, ProviderError } from "../errors.ts";
 import { checkSpc, readSpc } from "./read-spc.ts";
 import { spcLimits } from "./spc-limits.ts";
@@ -142,7 +143,7 @@ describe("spcLimits, as readSpc enforces them", () => {
         { length: count },
         (_, i) => `- {objectName: s${i}, objectType: secretsmanager}`,
       ).join("\n");
-    const refused = check(many(spcLimits.objects + 1));
+    const refused = check(`[${"a, ".repeat(spcLimits.objects)}a]`);
     expect(refused.problems.map((p) => p.message)).toEqual([
       `lists ${spcLimits.objects + 1} objects, more than the limit of ${spcLimits.objects}: split them over several SecretProviderClasses`,
     ]);
@@ -182,15 +183,25 @@ describe("spcLimits, as readSpc enforces them", () => {
     ] as never);
   });
 
-  test("deep file paths are claimed in linear time", () => {
+  test("deep file paths are claimed in linear time, up to 100,000 files and directories", () => {
     // Before: each path built and hashed all its 2,000 prefixes; 300 such aliases took 17 s.
     const deep = Array(2040).fill("a").join("/");
-    const objects = Array.from(
-      { length: 300 },
-      (_, i) => `- {objectName: x${i}, objectType: secretsmanager, objectAlias: "b${i}/${deep}"}`,
-    ).join("\n");
-    const { problems, ms } = check(objects, { pathTranslation: "False" });
-    expect(problems).toEqual([]);
+    const objects = (count: number) =>
+      Array.from(
+        { length: count },
+        (_, i) => `- {objectName: x${i}, objectType: secretsmanager, objectAlias: "b${i}/${deep}"}`,
+      ).join("\n");
+    const fits = check(objects(45), { pathTranslation: "False" });
+    expect(fits.problems).toEqual([]);
+    expect(fits.ms).toBeLessThan(quickMs);
+    const { problems, ms } = check(objects(300), { pathTranslation: "False" });
+    expect(problems).toHaveLength(300 - 48);
+    expect(problems[0]).toMatchObject({
+      where: 'objects[48] ("x48").objectAlias',
+      message: expect.stringMatching(
+        /^file path "b48\/a\/a.*…" would bring the files and directories of this SecretProviderClass past 100000, the limit$/,
+      ) as never,
+    });
     expect(ms).toBeLessThan(quickMs * 2);
     const clash = check(`${sm("a", ", objectAlias: d/e")}\n${sm("b", ", objectAlias: d/e/f")}`, {
       pathTranslation: "False",
@@ -198,6 +209,13 @@ describe("spcLimits, as readSpc enforces them", () => {
     expect(clash.problems[0]?.message).toBe(
       `file path "d/e/f" needs "d/e" to be a directory, but objects[0] ("a").objectAlias writes a file there`,
     );
+    // Shared directories count once: 11,000 paths of 10 elements make 11,009 nodes.
+    const shared = Array.from(
+      { length: 11_000 },
+      (_, i) => `- {objectName: s${i}, objectAlias: a/b/c/d/e/f/g/h/i/s${i}}`,
+    );
+    const sharing = check(shared.join("\n"), { pathTranslation: "False" });
+    expect(sharing.problems.filter((p) => p.message.includes("past 100000"))).toEqual([]);
   });
 
   test("every refusal is INVALID_ARGUMENT from readSpc", () => {
@@ -210,4 +228,51 @@ describe("spcLimits, as readSpc enforces them", () => {
     expect(caught).toBeInstanceOf(ProviderError);
     expect((caught as ProviderError).code).toBe(Code.InvalidArgument);
   });
+});
+
+describe("spcLimits under fuzzed floods", () => {
+  const piece = fc.constantFrom(
+    "[",
+    "]",
+    "{",
+    "}",
+    "- ",
+    "? ",
+    ": ",
+    ", ",
+    "&a ",
+    "*a ",
+    "!t ",
+    "a",
+    "\n",
+    "  ",
+    "\t",
+    '"',
+    "'",
+    "|\n",
+    "# c\n",
+    "k: ",
+    "- {objectName: x, objectType: secretsmanager}\n",
+    "<<: *a\n",
+    "---\n",
+  );
+  // Runs of one piece repeated: the shape of every flood above.
+  const flood = fc
+    .array(fc.tuple(piece, fc.integer({ min: 1, max: 5000 })), { minLength: 1, maxLength: 4 })
+    .map((runs) => runs.map(([text, count]) => text.repeat(count)).join(""));
+
+  test("readSpc() returns or throws INVALID_ARGUMENT, quickly, on floods of YAML tokens", () => {
+    fc.assert(
+      fc.property(flood, (objects) => {
+        const started = performance.now();
+        try {
+          readSpc({ region: "us-east-1", objects }, options);
+        } catch (error) {
+          if (!(error instanceof ProviderError) || error.code !== Code.InvalidArgument) throw error;
+        }
+        expect(performance.now() - started).toBeLessThan(quickMs);
+      }),
+      { numRuns: Number(process.env["FUZZ_RUNS"] ?? "") || 100, seed: 13_000_005 },
+    );
+  }, 600_000);
 });

@@ -16,17 +16,26 @@ export const spcLimits = {
   /** Nesting of YAML collections (a real SPC nests 5 deep; `[[[…` of 2 MB took 1 GiB before). */
   yamlDepth: 64,
   /**
-   * YAML nodes (scalars, collections, aliases), counted from the tokens before the document is
-   * built, and again with every alias counted as the nodes it stands for. 10,000 objects with a
-   * jmesPath entry each take about 170,000.
+   * YAML nodes (scalars, collections, keys, aliases, anchors and tags), counted from the tokens
+   * before the document is built, and again with every alias counted as the nodes it stands for.
+   * The YAML library needs about 0.9 KiB and 10 µs per node (125,000 one-letter scalars: 115 MiB
+   * and 1.4 s in the binary), so this bounds the memory and time a parse takes, within the
+   * DaemonSet's 256 MiB. 10,000 objects of two or three fields take 70,000–120,000; with a
+   * jmesPath entry each they need 180,000 and must be split over two SPCs.
    */
-  yamlNodes: 250_000,
+  yamlNodes: 125_000,
   /** YAML syntax errors listed (the rest are counted), as each can repeat for every line. */
   yamlErrorsListed: 10,
   /** Warnings kept per SPC (each is logged on every Mount); the rest are counted in one more. */
   warnings: 20,
   /** Entries of the `objects` list: each is at least one AWS call. Twice the largest tested. */
   objects: 20_000,
+  /**
+   * Files and directories the file paths of one SPC make together (each path element is one,
+   * shared directories once). Only `pathTranslation: False` makes directories; 20,000 objects
+   * three levels deep need 60,000.
+   */
+  filePathNodes: 100_000,
   /** Entries of one object's `jmesPath` list (a 64 KiB secret holds a few hundred keys at most). */
   jmesPathEntries: 1_000,
   /** Characters of one jmesPath `path`. */
