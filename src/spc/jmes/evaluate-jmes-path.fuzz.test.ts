@@ -190,4 +190,74 @@ test("evaluateJmesPath() agrees with jmespath.search on generated expressions an
   // Both outcomes must be common, or the agreement proves little.
   expect(differentialStats.values).toBeGreaterThan(numRuns / 4);
   expect(differentialStats.errors).toBeGreaterThan(numRuns / 50);
-});
+}, 600_000);
+
+/** Pieces that multiply the work or the value: chained, they would run for hours unbounded. */
+const amplifier = fc.oneof(
+  {
+    weight: 8,
+    arbitrary: fc.constantFrom(
+      "[@,@]",
+      "[@,@,@,@]",
+      "[@,@][]",
+      "{a:@,b:@}",
+      "{a:@,b:@}.*",
+      "[@,@][*][@,@][]",
+      "map(&[@,@], to_array(@))",
+      "values({a:@,b:@})",
+      "merge({a:@}, {b:@})",
+      "[@,@] | [::-1]",
+    ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      "to_string(@)",
+      "[to_string(@), to_string(@)] | join('', @)",
+      "[@, reverse(to_string(@))]",
+      "[@,@] | sort_by(@, &to_string(@))",
+      "[@,@] | [?@ == @]",
+      "[@,@] | [0] == [1]",
+      "[@,@] | @ < @",
+      "[@,@] | contains(to_string(@), to_string(@))",
+    ),
+  },
+  { weight: 1, arbitrary: fc.constant("length(to_string(@))") },
+);
+
+/** How often the chains ran out of steps, so the test can check it really pushes them. */
+const boundedStats = { steps: 0, bytes: 0, value: 0 };
+
+/**
+ * Chains of amplifiers under the Mount's real budget: every one ends (a value or a JmesError)
+ * without taking long, and an error is only ever a JmesError.
+ */
+export const jmesBoundedProperty = fc.property(
+  // Runs of one piece repeated, which is how an amplifier multiplies.
+  fc
+    .array(fc.tuple(amplifier, fc.integer({ min: 1, max: 30 })), { minLength: 1, maxLength: 4 })
+    .map((runs) => runs.flatMap(([piece, count]) => Array<string>(count).fill(piece))),
+  fc.constantFrom('{"password":"correct-horse!"}', '"x"', "[1,2,3]", "{}"),
+  (pieces, text) => {
+    const path = pieces.join(" | ");
+    const budget = new JmesBudget({ maxSteps: 500_000, maxStringLength: 4 * 1024 * 1024 });
+    const started = performance.now();
+    let outcome: keyof typeof boundedStats = "value";
+    try {
+      evaluateJmesPath(compileJmesPath(path), JSON.parse(text), budget);
+    } catch (error) {
+      if (!(error instanceof JmesError)) throw error;
+      outcome = error.kind === "steps" || error.kind === "bytes" ? error.kind : "value";
+    }
+    const ms = performance.now() - started;
+    boundedStats[outcome]++;
+    // The budget is spent in a few ms on this machine; generous for a loaded one.
+    if (ms > 500) throw new Error(`${path} took ${Math.round(ms)} ms`);
+  },
+);
+
+test("chains of amplifying expressions always end within the budget", () => {
+  fc.assert(jmesBoundedProperty, { numRuns: Math.ceil(numRuns / 10), seed: 13_000_004 });
+  expect(boundedStats.steps).toBeGreaterThan(numRuns / 500);
+  expect(boundedStats.bytes).toBeGreaterThan(numRuns / 500);
+}, 600_000);
