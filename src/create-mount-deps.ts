@@ -1,7 +1,10 @@
 import type { AwsApis } from "./aws/aws-apis.ts";
 import { createAwsApis } from "./aws/aws-apis.ts";
 import { limitAwsApis } from "./aws/limit-aws-apis.ts";
-import { createPodIdentityAgentApi } from "./aws/pod-identity-agent.ts";
+import {
+  createPodIdentityAgentApi,
+  defaultPodIdentityTimeoutMs,
+} from "./aws/pod-identity-agent.ts";
 import { createCredentialCache } from "./cache/credential-cache.ts";
 import { createValueCache } from "./cache/value-cache.ts";
 import type { Config } from "./config.ts";
@@ -19,9 +22,6 @@ export interface MountDepsOptions {
   /** Wraps the AWS ports (e.g. to count calls) before the concurrency limit applies. */
   wrapAws?: (aws: AwsApis) => AwsApis;
 }
-
-/** The Pod Identity agent call timeout when `--pod-identity-http-timeout` is not set. */
-export const defaultPodIdentityTimeoutMs = 1000;
 
 /**
  * Builds the real adapters and process-wide caches of the mount pipeline from the config.

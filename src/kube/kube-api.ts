@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { createTokenBucket, systemClock, type TokenBucketClock } from "../async/token-bucket.ts";
+import type { CallOptions } from "../call-options.ts";
 import { Code, ProviderError } from "../errors.ts";
 import { version as buildVersion, runtimeName } from "../version.ts";
 import {
@@ -34,24 +35,15 @@ export interface Node {
   labels: Record<string, string>;
 }
 
-/** Per-call options of {@link KubeApi}. */
-export interface KubeCallOptions {
-  /** Cancels the call, also while it waits for the client-side rate limit. */
-  signal: AbortSignal;
-}
-
 /**
  * The Kubernetes API calls the provider makes (a port; {@link createKubeApi} is the REST adapter).
- * Every method throws `ProviderError` (see `toKubeError`), or `signal.reason` when aborted.
+ * The signal also cancels the wait for the client-side rate limit. Every method throws
+ * `ProviderError` (see `toKubeError`), or `signal.reason` when aborted.
  */
 export interface KubeApi {
-  getServiceAccount(
-    namespace: string,
-    name: string,
-    options: KubeCallOptions,
-  ): Promise<ServiceAccount>;
-  getPod(namespace: string, name: string, options: KubeCallOptions): Promise<Pod>;
-  getNode(name: string, options: KubeCallOptions): Promise<Node>;
+  getServiceAccount(namespace: string, name: string, options: CallOptions): Promise<ServiceAccount>;
+  getPod(namespace: string, name: string, options: CallOptions): Promise<Pod>;
+  getNode(name: string, options: CallOptions): Promise<Node>;
 }
 
 /** One HTTP request to the API server, for metrics. A 401 retry is a request of its own. */
@@ -128,10 +120,11 @@ export function createKubeApi(options: KubeApiOptions): KubeApi {
   const send = async (
     path: string,
     resource: KubeResource,
-    signal: AbortSignal,
+    { signal, tally }: CallOptions,
     isRetry: boolean,
   ) => {
     await limiter.take(signal);
+    if (tally !== undefined) tally.kubeRequests += 1;
     const token = await tokens.read(isRetry);
     const init: BunFetchRequestInit = {
       headers: {
@@ -157,7 +150,7 @@ export function createKubeApi(options: KubeApiOptions): KubeApi {
   const get = async <T>(
     target: { resource: KubeResource; namespace: string | undefined; name: string },
     parse: (body: unknown) => T,
-    signal: AbortSignal,
+    options: CallOptions,
   ): Promise<T> => {
     const context: KubeErrorContext = { ...target, apiUrl, tokenFile, timeoutMs };
     const scope =
@@ -166,25 +159,25 @@ export function createKubeApi(options: KubeApiOptions): KubeApi {
         : `namespaces/${toPathSegment(target.namespace, context)}/`;
     const path = `/api/v1/${scope}${target.resource}/${toPathSegment(target.name, context)}`;
     try {
-      let response = await send(path, target.resource, signal, false);
-      if (response.status === 401) response = await send(path, target.resource, signal, true);
+      let response = await send(path, target.resource, options, false);
+      if (response.status === 401) response = await send(path, target.resource, options, true);
       if (response.status < 200 || response.status > 299) {
         throw toKubeStatusError(response.status, response.body);
       }
       return parse(parseJson(response.body));
     } catch (error) {
-      if (signal.aborted) throw signal.reason;
+      if (options.signal.aborted) throw options.signal.reason;
       throw toKubeError(error, context);
     }
   };
 
   return {
-    getServiceAccount: (namespace, name, { signal }) =>
-      get({ resource: "serviceaccounts", namespace, name }, parseServiceAccount, signal),
-    getPod: (namespace, name, { signal }) =>
-      get({ resource: "pods", namespace, name }, parsePod, signal),
-    getNode: (name, { signal }) =>
-      get({ resource: "nodes", namespace: undefined, name }, parseNode, signal),
+    getServiceAccount: (namespace, name, options) =>
+      get({ resource: "serviceaccounts", namespace, name }, parseServiceAccount, options),
+    getPod: (namespace, name, options) =>
+      get({ resource: "pods", namespace, name }, parsePod, options),
+    getNode: (name, options) =>
+      get({ resource: "nodes", namespace: undefined, name }, parseNode, options),
   };
 }
 

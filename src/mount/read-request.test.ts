@@ -10,7 +10,9 @@ const podAttributes = {
   secretProviderClass: "web-secrets",
 };
 
-const request = (overrides: Partial<{ attributes: string; permission: string }> = {}) => ({
+const request = (
+  overrides: Partial<{ attributes: string; permission: string; targetPath: string }> = {},
+) => ({
   attributes: JSON.stringify(podAttributes),
   targetPath: "/var/lib/kubelet/pods/uid-1/volumes/x",
   permission: "420",
@@ -89,5 +91,9 @@ describe("readRequest()", () => {
       () => readRequest(request({ attributes: "{}" })),
       'attribute "csi.storage.k8s.io/pod.name" is missing; attribute "csi.storage.k8s.io/pod.namespace" is missing',
     );
+  });
+
+  test("rejects a request without target_path, as the driver itself would", () => {
+    expectInvalid(() => readRequest(request({ targetPath: "" })), "target_path is missing");
   });
 });

@@ -1,4 +1,5 @@
 import { Code, ProviderError } from "../errors.ts";
+import { joinWithin } from "../join-within.ts";
 import { Redacted } from "../redacted.ts";
 import { attributeKeys } from "../spc/attribute-keys.ts";
 
@@ -55,10 +56,14 @@ export function readRequest(request: MountRequestFields): MountParams {
     serviceAccountName: required(attributeKeys.serviceAccountName),
   };
   const defaultMode = readPermission(request.permission, problems);
+  // Parity with the driver's own check; in driver-writes mode nothing is written there.
+  if (request.targetPath === "") problems.push("target_path is missing");
   if (problems.length > 0) {
-    throw new ProviderError(Code.InvalidArgument, `Invalid MountRequest: ${problems.join("; ")}`, {
-      reason: "InvalidRequest",
-    });
+    throw new ProviderError(
+      Code.InvalidArgument,
+      `Invalid MountRequest: ${joinWithin(problems, { separator: "; ", more: (n) => `… and ${n} more` })}`,
+      { reason: "InvalidRequest" },
+    );
   }
   const tokens = attributes[attributeKeys.serviceAccountTokens];
   return {
@@ -102,7 +107,11 @@ function readAttributes(text: string): Record<string, string> {
   if (wrong.length > 0) {
     throw new ProviderError(
       Code.InvalidArgument,
-      `Invalid MountRequest: attribute values must be strings, not for ${wrong.join(", ")}`,
+      `Invalid MountRequest: attribute values must be strings, not for ${joinWithin(wrong, {
+        separator: ", ",
+        maxItemBytes: 100,
+        more: (n) => `… and ${n} more`,
+      })}`,
       { reason: "InvalidRequest" },
     );
   }

@@ -1,6 +1,6 @@
 import type { AwsApis } from "../aws/aws-apis.ts";
 import type { AwsCredentials } from "../aws/aws-credentials.ts";
-import { classifyAwsError } from "../aws/aws-errors.ts";
+import { AwsError } from "../aws/aws-errors.ts";
 import type { PodIdentityAgentApi } from "../aws/pod-identity-agent.ts";
 import type { CredentialCache, CredentialLoader } from "../cache/credential-cache.ts";
 import { Code, ProviderError } from "../errors.ts";
@@ -8,8 +8,8 @@ import type { KubeApi } from "../kube/kube-api.ts";
 import { Redacted } from "../redacted.ts";
 import { tokenAudiences } from "../spc/attribute-keys.ts";
 import type { SpcParameters } from "../spc/secret-descriptor.ts";
+import type { MountContext } from "./mount-context.ts";
 import type { MountParams } from "./read-request.ts";
-import { during, type Track, trackNothing } from "./track-pending.ts";
 
 /** Annotation of a ServiceAccount that names its IAM role (IRSA). */
 export const roleArnAnnotation = "eks.amazonaws.com/role-arn";
@@ -32,9 +32,7 @@ export interface ResolveIdentityDeps {
   aws: AwsApis;
   podIdentityAgent: PodIdentityAgentApi;
   credentialCache: CredentialCache;
-  signal: AbortSignal;
-  /** @default records nothing */
-  track?: Track;
+  mount: MountContext;
 }
 
 /**
@@ -74,7 +72,10 @@ export async function resolveIdentity(
         () =>
           deps.aws
             .sts(region, base.credentials)
-            .assumeRole({ roleArn, sessionName, externalId, durationSeconds }, { signal }),
+            .assumeRole(
+              { roleArn, sessionName, externalId, durationSeconds },
+              { signal, tally: deps.mount.tally },
+            ),
       ),
   );
   return { key, principal: `role "${roleArn}"`, credentials };
@@ -87,10 +88,9 @@ async function resolveIrsa(
 ): Promise<PodIdentity> {
   const { namespace, serviceAccountName } = params.pod;
   const token = readToken(params.tokens, tokenAudiences.irsa);
-  const serviceAccount = await during(
-    deps.track ?? trackNothing,
+  const serviceAccount = await deps.mount.during(
     `ServiceAccount "${namespace}/${serviceAccountName}" from the Kubernetes API`,
-    deps.kube.getServiceAccount(namespace, serviceAccountName, { signal: deps.signal }),
+    deps.kube.getServiceAccount(namespace, serviceAccountName, deps.mount),
   );
   const roleArn = serviceAccount.annotations[roleArnAnnotation];
   if (!roleArn) {
@@ -119,7 +119,10 @@ async function resolveIrsa(
         () =>
           deps.aws
             .sts(region)
-            .assumeRoleWithWebIdentity({ roleArn, sessionName, token }, { signal }),
+            .assumeRoleWithWebIdentity(
+              { roleArn, sessionName, token },
+              { signal, tally: deps.mount.tally },
+            ),
       ),
   );
   return { key, principal: `role "${roleArn}"`, credentials };
@@ -213,14 +216,13 @@ function loadCredentials(
   label: string,
   load: CredentialLoader,
 ): Promise<Redacted<AwsCredentials>> {
-  return during(
-    deps.track ?? trackNothing,
-    label,
-    deps.credentialCache.get(key, deps.signal, load),
-  );
+  return deps.mount.during(label, deps.credentialCache.get(key, deps.mount, load));
 }
 
-/** Runs one STS exchange; a failure becomes a ProviderError saying which trust is missing. */
+/**
+ * Runs one STS exchange. The adapter classified a failure already; this adds which role and
+ * which trust it was about.
+ */
 async function callSts(
   signal: AbortSignal,
   context: StsErrorContext,
@@ -229,8 +231,8 @@ async function callSts(
   try {
     return new Redacted(await call());
   } catch (error) {
-    if (signal.aborted) throw error;
-    throw toStsError(error, context);
+    if (signal.aborted || !(error instanceof AwsError)) throw error;
+    throw withStsContext(error, context);
   }
 }
 
@@ -240,19 +242,16 @@ interface StsErrorContext {
   trustHint: string;
 }
 
-function toStsError(error: unknown, context: StsErrorContext): ProviderError {
-  const failure = classifyAwsError(error);
+function withStsContext(error: AwsError, context: StsErrorContext): ProviderError {
   let hint = "";
-  if (failure.code === Code.PermissionDenied) hint = `; ${context.trustHint}`;
-  else if (failure.code === Code.Unauthenticated) {
+  if (error.code === Code.PermissionDenied) hint = `; ${context.trustHint}`;
+  else if (error.code === Code.Unauthenticated) {
     hint =
       "; check that the cluster's OIDC provider is registered in IAM and the token is not expired";
   }
-  // STS rejecting the request itself (e.g. a malformed role ARN) means the configuration is wrong.
-  const code = failure.code === Code.InvalidArgument ? Code.FailedPrecondition : failure.code;
   return new ProviderError(
-    code,
-    `${context.action} (STS in "${context.region}"): ${failure.awsCode}: ${failure.message}${hint}`,
-    { reason: failure.awsCode, cause: error },
+    error.code,
+    `${context.action} (STS in "${context.region}"): ${error.message}${hint}`,
+    { reason: error.awsCode, cause: error },
   );
 }

@@ -1,4 +1,6 @@
+import type { CallOptions } from "../call-options.ts";
 import { Code, ProviderError } from "../errors.ts";
+import { joinWithin } from "../join-within.ts";
 import type { KubeApi } from "../kube/kube-api.ts";
 import { parseArn } from "../spc/parse-arn.ts";
 import type { SecretDescriptor, SpcParameters } from "../spc/secret-descriptor.ts";
@@ -21,7 +23,8 @@ export interface ResolveRegionsDeps {
   nodeName: string | undefined;
   /** Should cache nodes: their region label does not change. */
   kube: KubeApi;
-  signal: AbortSignal;
+  /** The Mount's signal and tally, for the Kubernetes calls. */
+  mount: CallOptions;
 }
 
 /**
@@ -42,10 +45,8 @@ export async function resolveRegions(
   if (known !== undefined) return { primary: known, failover: parameters.failoverRegion };
 
   const nodeName =
-    deps.nodeName ??
-    (await deps.kube.getPod(pod.namespace, pod.name, { signal: deps.signal })).nodeName;
-  const node =
-    nodeName === undefined ? undefined : await deps.kube.getNode(nodeName, { signal: deps.signal });
+    deps.nodeName ?? (await deps.kube.getPod(pod.namespace, pod.name, deps.mount)).nodeName;
+  const node = nodeName === undefined ? undefined : await deps.kube.getNode(nodeName, deps.mount);
   const primary = node?.labels[regionLabel];
   if (primary === undefined || primary === "") {
     const where =
@@ -81,7 +82,7 @@ function checkArnRegions(descriptors: readonly SecretDescriptor[], region: strin
   if (problems.length > 0) {
     throw new ProviderError(
       Code.InvalidArgument,
-      `Invalid SecretProviderClass:\n${problems.join("\n")}`,
+      `Invalid SecretProviderClass:\n${joinWithin(problems, { more: (n) => `… and ${n} more objects` })}`,
       {
         reason: "InvalidSecretProviderClass",
       },

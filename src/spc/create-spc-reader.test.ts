@@ -88,6 +88,31 @@ describe("createSpcReader()", () => {
     expect(again).not.toBe(first);
     expect(again).toEqual(first);
   });
+
+  test("hands the warnings over once per SPC, not once per pod", () => {
+    const read = createSpcReader();
+    const heard: string[][] = [];
+    const options = {
+      defaultMode: 0o644,
+      awsRegion: undefined,
+      onWarnings: (warnings: readonly { where: string }[]) =>
+        heard.push(warnings.map((warning) => warning.where)),
+    };
+    for (const name of ["a", "b", "c"])
+      read({ ...pod(name), regoin: "us-east-1", objects }, options);
+    expect(heard).toEqual([["regoin"]]);
+    read({ ...pod("a"), objects }, options);
+    expect(heard).toHaveLength(1);
+  });
+
+  test("an unknown parameter is part of the key: SPCs that differ only there do not share warnings", () => {
+    const read = createSpcReader();
+    const options = { defaultMode: 0o644, awsRegion: undefined };
+    const clean = read({ ...pod("a"), objects }, options);
+    const typo = read({ ...pod("a"), objects, usepodidentity: "true" }, options);
+    expect(clean.warnings).toEqual([]);
+    expect(typo.warnings.map((warning) => warning.where)).toEqual(["usepodidentity"]);
+  });
 });
 
 describe("createSpcReader() memory bound", () => {

@@ -1,6 +1,6 @@
-import { attributeKeys } from "./attribute-keys.ts";
-import { parameterKeys } from "./parse-parameters.ts";
+import { createLruCache } from "../cache/lru-cache.ts";
 import { type ReadSpcOptions, readSpc, type ValidatedSpc } from "./read-spc.ts";
+import type { Problem } from "./secret-descriptor.ts";
 
 /** SPC text above which a parse is followed by a garbage collection. */
 const largeSpcCharacters = 64 * 1024;
@@ -18,35 +18,46 @@ export interface SpcReaderOptions {
   maxCharacters?: number;
 }
 
+/** Options of one read: those of `readSpc`, plus a listener of the SPC's warnings. */
+export interface SpcReadOptions extends ReadSpcOptions {
+  /**
+   * Called with the SPC's warnings (unknown parameters and fields) when it is parsed, and not when
+   * it is served from the cache: the log shows them once per SecretProviderClass, not once per pod
+   * and rotation remount.
+   */
+  onWarnings?: (warnings: readonly Problem[]) => void;
+}
+
+/** Keys the kubelet and the driver set per pod (`csi.storage.k8s.io/pod.name`, …). */
+const podKeyPrefix = "csi.storage.k8s.io/";
+
 /**
  * `readSpc` with a small LRU in front. Every pod of a Deployment, and every rotation remount,
  * sends the same SecretProviderClass: parsing its YAML once saves most of a cached mount's CPU and
- * garbage. The key holds exactly the inputs of `readSpc` (the SPC parameters, its name, the default
- * mode and AWS_REGION), never pod attributes, so a cached result is the one `readSpc` would give.
- * Results are shared: callers must not modify them.
+ * garbage. The key holds exactly the inputs of `readSpc` (every attribute but the per-pod keys of
+ * the kubelet, the default mode and AWS_REGION), so a cached result is the one `readSpc` would
+ * give, warnings included. Results are shared, so they are deeply frozen.
  * @throws ProviderError INVALID_ARGUMENT as `readSpc` does (failures are cached too)
  */
 export function createSpcReader(options: SpcReaderOptions = {}) {
-  const maxEntries = options.maxEntries ?? 256;
-  const maxCharacters = options.maxCharacters ?? 4 * 1024 * 1024;
-  const entries = new Map<string, { spc: ValidatedSpc } | { error: unknown }>();
-  let characters = 0;
+  const entries = createLruCache<{ spc: ValidatedSpc } | { error: unknown }>({
+    maxEntries: options.maxEntries ?? 256,
+    maxSize: options.maxCharacters ?? 4 * 1024 * 1024,
+  });
   return (
     attributes: Readonly<Record<string, string>>,
-    readOptions: ReadSpcOptions,
+    readOptions: SpcReadOptions,
   ): ValidatedSpc => {
-    const key = JSON.stringify([
-      attributes[attributeKeys.secretProviderClass],
-      readOptions.defaultMode,
-      readOptions.awsRegion,
-      ...Object.values(parameterKeys).map((name) => attributes[name]),
-    ]);
+    const spcAttributes = Object.entries(attributes)
+      .filter(([name]) => !name.startsWith(podKeyPrefix))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const key = JSON.stringify([readOptions.defaultMode, readOptions.awsRegion, spcAttributes]);
     let entry = entries.get(key);
-    if (entry) {
-      entries.delete(key);
-    } else {
+    if (entry === undefined) {
       try {
-        entry = { spc: readSpc(attributes, readOptions) };
+        const spc = deepFreeze(readSpc(attributes, readOptions));
+        entry = { spc };
+        if (spc.warnings.length > 0) readOptions.onWarnings?.(spc.warnings);
       } catch (error) {
         entry = { error };
       }
@@ -54,19 +65,19 @@ export function createSpcReader(options: SpcReaderOptions = {}) {
       // it now, rarely (once per distinct large SPC), so that a stream of them cannot pile up
       // towards the container's limit before the collector would get to it.
       if (key.length > largeSpcCharacters) Bun.gc(true);
-      if (key.length > maxCharacters) {
-        if ("error" in entry) throw entry.error;
-        return entry.spc;
-      }
-      characters += key.length;
-      for (const oldest of entries.keys()) {
-        if (entries.size < maxEntries && characters <= maxCharacters) break;
-        entries.delete(oldest);
-        characters -= oldest.length;
-      }
+      // The key holds the SPC's text, and a validated SPC about five times as much.
+      entries.set(key, entry, { size: key.length });
     }
-    entries.set(key, entry);
     if ("error" in entry) throw entry.error;
     return entry.spc;
   };
+}
+
+/** Freezes `value` and every plain object and array inside it. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }

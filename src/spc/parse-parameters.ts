@@ -1,4 +1,6 @@
+import { attributeKeys } from "./attribute-keys.ts";
 import type { PathTranslation, Problem, SpcParameters } from "./secret-descriptor.ts";
+import { suggestFieldName } from "./suggest-field-name.ts";
 
 /** SPC parameter keys read here (SPEC §3); `objects` is read by `parseObjects`. */
 export const parameterKeys = {
@@ -47,12 +49,16 @@ const addressTypes = ["ipv4", "ipv6", "auto"] as const;
  * preferredAddressType `auto`.
  *
  * Every problem is appended to `problems` (`where` = the parameter name) and the parameter then
- * takes its default (or `undefined`), so the caller can go on validating the objects.
+ * takes its default (or `undefined`), so the caller can go on validating the objects. Every key
+ * that is no parameter is appended to `warnings` with the closest parameter name: keys are
+ * case-sensitive, so a `usepodidentity` would otherwise silently mean IRSA.
  */
 export function parseParameters(
   attributes: Readonly<Record<string, string>>,
   problems: Problem[],
+  warnings: Problem[],
 ): SpcParameters {
+  warnUnknownKeys(attributes, warnings);
   const read = (key: string): string | undefined => {
     const value = Object.hasOwn(attributes, key) ? attributes[key] : undefined;
     return value === "" ? undefined : value;
@@ -83,6 +89,24 @@ export function parseParameters(
 }
 
 type Fail = (where: string, message: string) => void;
+
+const knownParameters: readonly string[] = Object.values(parameterKeys);
+
+/**
+ * Warns about keys that are neither a parameter nor set by the kubelet or the driver. Theirs are
+ * `secretProviderClass` and namespaced keys such as `csi.storage.k8s.io/pod.name`; the pod
+ * volume's own attributes reach us too and are checked like the SPC's (SPEC §2).
+ */
+function warnUnknownKeys(attributes: Readonly<Record<string, string>>, warnings: Problem[]): void {
+  for (const key of Object.keys(attributes)) {
+    if (knownParameters.includes(key) || key === attributeKeys.secretProviderClass) continue;
+    if (key.includes("/")) continue;
+    warnings.push({
+      where: key,
+      message: `unknown parameter ${quote(key)} is ignored (parameter names are case-sensitive)${suggestFieldName(key, knownParameters, { noun: "parameters" })}`,
+    });
+  }
+}
 
 function readRegion(value: string | undefined, key: string, fail: Fail): string | undefined {
   if (value === undefined) return undefined;

@@ -1,4 +1,5 @@
 import { Code, ProviderError } from "../errors.ts";
+import { joinWithin } from "../join-within.ts";
 import { attributeKeys } from "./attribute-keys.ts";
 import { parseObjects } from "./parse-objects.ts";
 import { parameterKeys, parseParameters } from "./parse-parameters.ts";
@@ -20,9 +21,6 @@ export interface ValidatedSpc {
   /** Harmless but questionable things (unknown fields, YAML warnings) for the log and `validate`. */
   warnings: Problem[];
 }
-
-/** Beyond this many lines the message would only be cut by the event recorder anyway. */
-const maxListedProblems = 50;
 
 /** Everything {@link checkSpc} found: valid parts, problems and warnings. */
 export interface SpcReport extends ValidatedSpc {
@@ -61,7 +59,7 @@ export function checkSpc(
 ): SpcReport {
   const problems: Problem[] = [];
   const warnings: Problem[] = [];
-  const parameters = parseParameters(attributes, problems);
+  const parameters = parseParameters(attributes, problems, warnings);
   // An invalid `region` leaves the primary region unknown rather than silently AWS_REGION, so
   // that ARNs are not reported against a region the SPC did not mean.
   const isRegionInvalid = problems.some((problem) => problem.where === parameterKeys.region);
@@ -108,14 +106,9 @@ function toMessage(
   const title = name
     ? `Invalid SecretProviderClass ${JSON.stringify(name)}`
     : "Invalid SecretProviderClass";
-  const lines = problems
-    .slice(0, maxListedProblems)
-    .map((problem) => `${problem.where}: ${problem.message}`);
-  if (problems.length > maxListedProblems) {
-    lines.push(
-      `… and ${problems.length - maxListedProblems} more problems; run the validate command to see them all`,
-    );
-  }
   const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
-  return `${title} (${count}):\n${lines.join("\n")}`;
+  const lines = problems.map((problem) => `${problem.where}: ${problem.message}`);
+  return joinWithin([`${title} (${count}):`, ...lines], {
+    more: (omitted) => `… and ${omitted} more problems; run the validate command to see them all`,
+  });
 }

@@ -231,3 +231,33 @@ describe("the compiled binary's metrics listener", () => {
     }
   });
 });
+
+describe("summary lines at --log-level=warn (binary)", () => {
+  test("every failed Mount is logged, at warn when the request is at fault and error otherwise", async () => {
+    await using bed = await startTestBed({ mode: "binary", flags: ["--log-level=warn"] });
+    const workload = bed.workload({ serviceAccount: "quiet" });
+    bed.aws.grant(workload.roleArn, { service: "secretsmanager", resource: "quiet/*" });
+    bed.aws.putSecret("us-east-1", { name: "quiet/ok", secretString: "ok" });
+    bed.aws.failNext(
+      "GetSecretValue",
+      { status: 500, code: "InternalServiceError", message: "down" },
+      { times: 10 },
+    );
+    const mount = (objects: string) =>
+      bed.mount(workload, { parameters: { region: "us-east-1", objects } }).catch(() => {});
+    await mount("- {objectName: quiet/x, objectType: nonsense}");
+    await mount("- {objectName: quiet/ok, objectType: secretsmanager}");
+    const lines = bed
+      .output()
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as { level: string; msg: string; code?: string });
+    expect(
+      lines.filter((line) => line.msg === "Mount failed").map((l) => [l.level, l.code]),
+    ).toEqual([
+      ["warn", "INVALID_ARGUMENT"],
+      ["error", "INTERNAL"],
+    ]);
+    expect(lines.some((line) => line.level === "info" || line.level === "debug")).toBe(false);
+  });
+});

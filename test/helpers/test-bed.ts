@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
@@ -16,6 +16,7 @@ import {
   buildMountRequest,
   createDriverClient,
   type DriverClient,
+  defaultPodUid,
   type MountRequestInit,
   type TestPod,
 } from "./driver-client.ts";
@@ -80,6 +81,11 @@ export interface TestBed extends AsyncDisposable {
     pod?: string;
     podIdentity?: boolean;
   }): Workload;
+  /**
+   * Creates an empty volume directory as kubelet lays it out under `dir`
+   * (`pods/<uid>/volumes/kubernetes.io~csi/<volume>/mount`) for provider-writes mounts of `pod`.
+   */
+  newTarget(pod?: TestPod): string;
   /** Builds a driver-style request for `workload` and mounts it. */
   mount(
     workload: Workload,
@@ -233,6 +239,13 @@ export async function startTestBed(options: TestBedOptions = {}): Promise<TestBe
       );
       aws.trustWebIdentity(token, roleArn ? { roleArns: [roleArn] } : {});
       return { pod, roleArn: roleArn ?? "", token, tokens: { "sts.amazonaws.com": token } };
+    },
+    newTarget(pod) {
+      const uid = pod?.uid ?? defaultPodUid;
+      const volume = `secrets-${crypto.randomUUID()}`;
+      const target = join(dir, "pods", uid, "volumes", "kubernetes.io~csi", volume, "mount");
+      mkdirSync(target, { recursive: true });
+      return target;
     },
     mount(workload, init, mountOptions) {
       return client.mount(

@@ -203,4 +203,26 @@ describe("Mount of a mixed SecretProviderClass", () => {
       bed.aws.setLatency(0, { operation: "GetSecretValue" });
     }
   });
+
+  test("logs an SPC's unknown parameter and field once, however often it is mounted", async () => {
+    const parameters = {
+      region,
+      regoin: region,
+      objects: "- {objectName: prod/api-key, objectType: secretsmanager, objectAliass: key}",
+    };
+    const before = bed.output().split("\n").length;
+    // Three remounts, as the driver's rotation sends them: the same SPC each time.
+    for (let i = 0; i < 3; i++) {
+      const response = await bed.mount(workload, { parameters });
+      expect(filesOf(response)[0]?.text).toBe("api-key-v2");
+    }
+    const warnings = bed
+      .output()
+      .split("\n")
+      .slice(before - 1)
+      .filter((line) => line.includes("SecretProviderClass has a questionable field"));
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toContain('did you mean \\"region\\"?');
+    expect(warnings[1]).toContain('did you mean \\"objectAlias\\"?');
+  });
 });
