@@ -51,7 +51,12 @@ export function checkFilePath(path: string): string | undefined {
   if (path.startsWith("..")) {
     return `file path ${quoted} must not start with "..", which the driver reserves for its own files`;
   }
-  const long = elements.find((element) => encoder.encode(element).byteLength > maxFileNameBytes);
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: only longer elements need encoding.
+  const long = elements.find(
+    (element) =>
+      element.length * 3 > maxFileNameBytes &&
+      encoder.encode(element).byteLength > maxFileNameBytes,
+  );
   if (long !== undefined) {
     return `file path ${quoted} has an element longer than ${maxFileNameBytes} bytes`;
   }
