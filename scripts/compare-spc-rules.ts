@@ -42,7 +42,14 @@ function outcome(report: Report) {
   const isValid = report.problems.length === 0;
   return {
     parameters: isValid ? report.parameters : undefined,
-    descriptors: isValid ? report.descriptors : undefined,
+    // jmesPath entries carry their compiled expression since the bounded evaluator; compare the rest.
+    descriptors: isValid
+      ? JSON.parse(
+          JSON.stringify(report.descriptors, (key, value) =>
+            key === "expression" ? undefined : value,
+          ),
+        )
+      : undefined,
     problems: report.problems.map((p) => `${p.where}@${p.offset ?? "-"}`),
     warnings: report.warnings.map((p) => `${p.where}@${p.offset ?? "-"}`),
   };

@@ -1,4 +1,5 @@
 import { Code, ProviderError } from "../errors.ts";
+import { joinWithin, maxMessageBytes } from "../join-within.ts";
 import { Redacted } from "../redacted.ts";
 import { evaluateJmesPath } from "../spc/jmes/evaluate-jmes-path.ts";
 import { JmesBudget } from "../spc/jmes/jmes-budget.ts";
@@ -136,13 +137,15 @@ export function renderFiles(
     }
   }
   if (problems.length > 0) {
-    const lines = problems.slice(0, maxListedProblems);
-    if (problems.length > maxListedProblems)
-      lines.push(`… and ${problems.length - maxListedProblems} more jmesPath problems`);
-    if (isExhausted) lines.push("(the remaining jmesPath entries were not evaluated)");
+    const listed = joinWithin(problems, {
+      maxItems: maxListedProblems,
+      maxBytes: maxMessageBytes - 200,
+      more: (omitted) => `… and ${omitted} more jmesPath problems`,
+    });
+    const tail = isExhausted ? "\n(the remaining jmesPath entries were not evaluated)" : "";
     throw new ProviderError(
       isExhausted ? Code.ResourceExhausted : Code.InvalidArgument,
-      `Cannot extract jmesPath values:\n${lines.join("\n")}`,
+      `Cannot extract jmesPath values:\n${listed}${tail}`,
       { reason: isExhausted ? "JmesPathTooLarge" : "JmesPathFailed" },
     );
   }
