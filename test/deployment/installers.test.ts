@@ -66,7 +66,7 @@ describe.each([
     expect(at(daemonSet, "spec.template.spec.priorityClassName")).toBe("system-node-critical");
     expect(at(daemonSet, "spec.template.spec.containers[0].resources")).toEqual({
       requests: { cpu: "50m", memory: "100Mi" },
-      limits: { memory: "128Mi" },
+      limits: { memory: "256Mi" },
     });
   });
 

@@ -66,7 +66,7 @@ resources:
     cpu: 50m
     memory: 100Mi
   limits:
-    memory: 128Mi
+    memory: 256Mi
 podSecurityContext:
   seccompProfile:
     type: RuntimeDefault
