@@ -185,7 +185,7 @@ describe("Mount of a mixed SecretProviderClass", () => {
     expect(other.aws.calls.find((c) => c.operation === "GetSecretValue")?.region).toBe("eu-west-1");
   });
 
-  test("fetches objects concurrently: ten 100 ms secrets take far less than a second", async () => {
+  test("fetches objects concurrently: ten 200 ms secrets take far less than two seconds", async () => {
     for (let i = 0; i < 10; i++)
       bed.aws.putSecret(region, { name: `slow/${i}`, secretString: `v${i}` });
     bed.aws.setLatency(200, { operation: "GetSecretValue" });
