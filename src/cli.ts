@@ -1,5 +1,6 @@
 import { type LogFormat, type LogLevel, logLevels } from "./log.ts";
 import { parseDuration } from "./parse-duration.ts";
+import { parseGoBool } from "./parse-go-bool.ts";
 import { parseListenAddress } from "./parse-listen-address.ts";
 
 interface FlagSpec<T> {
@@ -17,11 +18,10 @@ const stringFlag = (defaultText: string, help: string): FlagSpec<string> => ({
   parse: (text) => ({ value: text }),
 });
 
-// Same spellings as Go's strconv.ParseBool, which upstream's flag package accepts.
+// Parity: upstream's flag package reads booleans with Go's strconv.ParseBool.
 function parseBoolean(text: string): { value: boolean } | { error: string } {
-  if (["1", "t", "T", "true", "TRUE", "True"].includes(text)) return { value: true };
-  if (["0", "f", "F", "false", "FALSE", "False"].includes(text)) return { value: false };
-  return { error: `must be true or false, got "${text}"` };
+  const value = parseGoBool(text);
+  return value === undefined ? { error: `must be true or false, got "${text}"` } : { value };
 }
 
 const booleanFlag = (defaultText: string, help: string): FlagSpec<boolean> => ({

@@ -139,10 +139,30 @@ describe("createPodIdentityAgentApi()", () => {
         .catch((e: unknown) => e);
       expect(failure).toMatchObject({ code: Code.Internal, reason: "PodIdentityAgentUnavailable" });
       expect((failure as ProviderError).message).toMatch(
-        /after \d+ attempts: the agent at .* answered HTTP 503/,
+        /after \d+ attempts in \d+\.\ds: the agent at .* answered HTTP 503/,
       );
     } finally {
       ipv4.failNext(503, 0);
     }
+  });
+
+  test("an unreachable agent is given up after retryForMs, well before the mount budget", async () => {
+    const agent = createPodIdentityAgentApi({
+      url: closedIpv4Url,
+      retryBaseMs: 20,
+      retryForMs: 300,
+    });
+    const started = performance.now();
+    const failure = await agent
+      .fetchCredentials(new Redacted(token), {
+        addressType: "ipv4",
+        signal: AbortSignal.timeout(60_000),
+      })
+      .catch((e: unknown) => e);
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(failure).toMatchObject({ code: Code.Internal, reason: "PodIdentityAgentUnavailable" });
+    expect((failure as ProviderError).message).toMatch(
+      /after \d+ attempts in 0\.\ds: cannot reach/,
+    );
   });
 });

@@ -33,6 +33,12 @@ export interface PodIdentityAgentOptions {
   httpTimeoutMs?: number;
   /** Delay before the first retry, doubled each time (with jitter). @default 100 */
   retryBaseMs?: number;
+  /**
+   * How long a not-ready agent is retried before the Mount fails (SPEC §4.3: about 10 s; the
+   * kubelet retries the Mount anyway, so waiting longer only delays the pod's events).
+   * @default 10000
+   */
+  retryForMs?: number;
   /** @default globalThis.fetch */
   fetch?: (url: string, init: RequestInit) => Promise<Response>;
 }
@@ -58,6 +64,8 @@ class AgentResponseError extends Error {
 export interface PodIdentityErrorContext {
   /** Rounds of calls made so far (each round asks every candidate address). */
   attempts: number;
+  /** How long they took. */
+  elapsedMs: number;
 }
 
 /**
@@ -86,7 +94,7 @@ export function toPodIdentityError(
   const detail = error instanceof Error ? error.message : String(error);
   return new ProviderError(
     Code.Internal,
-    `Cannot get credentials from the EKS Pod Identity agent within the mount deadline after ${context.attempts} attempts: ${detail}; check that the eks-pod-identity-agent add-on runs on this node`,
+    `Cannot get credentials from the EKS Pod Identity agent after ${context.attempts} attempts in ${(context.elapsedMs / 1000).toFixed(1)}s: ${detail}; check that the eks-pod-identity-agent add-on runs on this node`,
     { reason: "PodIdentityAgentUnavailable", cause: error },
   );
 }
@@ -99,7 +107,8 @@ function isTransient(error: unknown): boolean {
 
 /**
  * The agent is often not ready on a fresh node, so connection failures, 429 and 5xx are retried
- * with exponential backoff until the caller's signal (the mount budget) ends. With `auto`, IPv4 is
+ * with exponential backoff for `retryForMs`, or less when the caller's signal (the mount budget)
+ * ends first. With `auto`, IPv4 is
  * tried first and IPv6 whenever IPv4 cannot connect — a real fallback, unlike upstream.
  * @throws ProviderError classified by {@link toPodIdentityError}
  */
@@ -109,6 +118,7 @@ export function createPodIdentityAgentApi(
   const urls = options.urls ?? eksAgentUrls;
   const httpTimeoutMs = options.httpTimeoutMs ?? defaultPodIdentityTimeoutMs;
   const retryBaseMs = options.retryBaseMs ?? 100;
+  const retryForMs = options.retryForMs ?? 10_000;
   const fetchImpl = options.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
 
   const candidates = (addressType: AddressType): string[] => {
@@ -142,24 +152,31 @@ export function createPodIdentityAgentApi(
 
   return {
     async fetchCredentials(token, { addressType, signal }) {
+      const startedAt = performance.now();
       let lastError: unknown = new Error("no answer yet");
       for (let attempt = 1; ; attempt++) {
+        const giveUp = (error: unknown) =>
+          toPodIdentityError(error, {
+            attempts: attempt,
+            elapsedMs: performance.now() - startedAt,
+          });
         for (const url of candidates(addressType)) {
           try {
             return await callOnce(url, token, signal);
           } catch (error) {
             // An abort says nothing about the agent: report what it said before.
-            if (signal.aborted) throw toPodIdentityError(lastError, { attempts: attempt });
-            if (!isTransient(error)) throw toPodIdentityError(error, { attempts: attempt });
+            if (signal.aborted) throw giveUp(lastError);
+            if (!isTransient(error)) throw giveUp(error);
             lastError = error;
           }
         }
         const delay = Math.min(2000, retryBaseMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+        if (performance.now() - startedAt + delay > retryForMs) throw giveUp(lastError);
         const slept = await sleep(delay, signal).then(
           () => true,
           () => false,
         );
-        if (!slept) throw toPodIdentityError(lastError, { attempts: attempt });
+        if (!slept) throw giveUp(lastError);
       }
     },
   };

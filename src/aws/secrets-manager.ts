@@ -1,14 +1,13 @@
-import {
-  BatchGetSecretValueCommand,
-  type BatchGetSecretValueCommandOutput,
-  GetSecretValueCommand,
-  type GetSecretValueCommandOutput,
-  type SecretsManagerClient,
+import type {
+  BatchGetSecretValueCommandOutput,
+  GetSecretValueCommandOutput,
+  SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { type CallOptions, countAwsCall } from "../call-options.ts";
 import { Code } from "../errors.ts";
 import { Redacted } from "../redacted.ts";
 import { AwsError, toAwsError } from "./aws-errors.ts";
+import { loadAwsSdk } from "./load-aws-sdk.ts";
 
 /** Input of {@link SecretsManagerApi.getSecretValue}. */
 export interface GetSecretValueInput {
@@ -53,16 +52,19 @@ export interface SecretsManagerApi {
 
 /**
  * Adapts an SDK `SecretsManagerClient` (bound to a region and credentials), obtained from
- * `client()` on each call so that it can be built lazily.
+ * `client()` on each call so that it can be built lazily (with the SDK itself, {@link loadAwsSdk}).
  * @throws AwsError for every failure, classified by {@link toAwsError}
  */
-export function createSecretsManagerApi(client: () => SecretsManagerClient): SecretsManagerApi {
+export function createSecretsManagerApi(
+  client: () => Promise<SecretsManagerClient>,
+): SecretsManagerApi {
   return {
     async getSecretValue(input, options) {
       countAwsCall(options);
       let output: GetSecretValueCommandOutput;
       try {
-        output = await client().send(
+        const { GetSecretValueCommand } = (await loadAwsSdk()).secretsManager;
+        output = await (await client()).send(
           new GetSecretValueCommand({
             SecretId: input.secretId,
             VersionId: input.versionId,
@@ -79,7 +81,8 @@ export function createSecretsManagerApi(client: () => SecretsManagerClient): Sec
       countAwsCall(options);
       let output: BatchGetSecretValueCommandOutput;
       try {
-        output = await client().send(
+        const { BatchGetSecretValueCommand } = (await loadAwsSdk()).secretsManager;
+        output = await (await client()).send(
           new BatchGetSecretValueCommand({ SecretIdList: [...secretIds] }),
           { abortSignal: options.signal },
         );

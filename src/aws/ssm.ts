@@ -1,12 +1,8 @@
-import {
-  GetParametersCommand,
-  type GetParametersCommandOutput,
-  type Parameter,
-  type SSMClient,
-} from "@aws-sdk/client-ssm";
+import type { GetParametersCommandOutput, Parameter, SSMClient } from "@aws-sdk/client-ssm";
 import { type CallOptions, countAwsCall } from "../call-options.ts";
 import { Redacted } from "../redacted.ts";
 import { toAwsError } from "./aws-errors.ts";
+import { loadAwsSdk } from "./load-aws-sdk.ts";
 
 /** One parameter returned by GetParameters. */
 export interface SsmParameterValue {
@@ -37,13 +33,14 @@ export interface SsmApi {
  * Adapts an SDK `SSMClient` (bound to a region and credentials), built lazily by `client()`.
  * @throws AwsError for every failure, classified by {@link toAwsError}
  */
-export function createSsmApi(client: () => SSMClient): SsmApi {
+export function createSsmApi(client: () => Promise<SSMClient>): SsmApi {
   return {
     async getParameters(names, options) {
       countAwsCall(options);
       let output: GetParametersCommandOutput;
       try {
-        output = await client().send(
+        const { GetParametersCommand } = (await loadAwsSdk()).ssm;
+        output = await (await client()).send(
           new GetParametersCommand({ Names: names, WithDecryption: true }),
           { abortSignal: options.signal },
         );

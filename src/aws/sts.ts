@@ -1,14 +1,10 @@
-import {
-  AssumeRoleCommand,
-  AssumeRoleWithWebIdentityCommand,
-  type Credentials,
-  type STSClient,
-} from "@aws-sdk/client-sts";
+import type { Credentials, STSClient } from "@aws-sdk/client-sts";
 import { type CallOptions, countAwsCall } from "../call-options.ts";
 import { Code } from "../errors.ts";
 import type { Redacted } from "../redacted.ts";
 import type { AwsCredentials } from "./aws-credentials.ts";
 import { AwsError, toAwsError } from "./aws-errors.ts";
+import { loadAwsSdk } from "./load-aws-sdk.ts";
 
 /** Input of {@link StsApi.assumeRoleWithWebIdentity}. */
 export interface AssumeRoleWithWebIdentityInput {
@@ -43,12 +39,13 @@ export interface StsApi {
  * credentials signs `AssumeRole` for chaining.
  * @throws AwsError for every failure, classified by {@link toStsError}
  */
-export function createStsApi(client: STSClient): StsApi {
+export function createStsApi(client: () => Promise<STSClient>): StsApi {
   return {
     async assumeRole(input, options) {
       countAwsCall(options);
       try {
-        const output = await client.send(
+        const { AssumeRoleCommand } = (await loadAwsSdk()).sts;
+        const output = await (await client()).send(
           new AssumeRoleCommand({
             RoleArn: input.roleArn,
             RoleSessionName: input.sessionName,
@@ -65,7 +62,8 @@ export function createStsApi(client: STSClient): StsApi {
     async assumeRoleWithWebIdentity(input, options) {
       countAwsCall(options);
       try {
-        const output = await client.send(
+        const { AssumeRoleWithWebIdentityCommand } = (await loadAwsSdk()).sts;
+        const output = await (await client()).send(
           new AssumeRoleWithWebIdentityCommand({
             RoleArn: input.roleArn,
             RoleSessionName: input.sessionName,

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createTokenBucket, systemClock, type TokenBucketClock } from "../async/token-bucket.ts";
 import type { CallOptions } from "../call-options.ts";
-import { Code, ProviderError } from "../errors.ts";
+import { Code, ProviderError, toErrorMessage } from "../errors.ts";
 import { version as buildVersion, runtimeName } from "../version.ts";
 import {
   type KubeErrorContext,
@@ -274,7 +274,7 @@ function toSettings(options: KubeApiOptions): Settings {
     } catch (error) {
       throw new ProviderError(
         Code.Internal,
-        `Cannot read the Kubernetes API CA bundle "${options.caFile}": ${errorMessage(error)}; ` +
+        `Cannot read the Kubernetes API CA bundle "${options.caFile}": ${toErrorMessage(error)}; ` +
           "check --kube-ca-file",
         { reason: "InvalidKubeConfig", cause: error },
       );
@@ -315,10 +315,6 @@ function toPathSegment(segment: string, context: KubeErrorContext): string {
     );
   }
   return encodeURIComponent(segment);
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function parseJson(body: string): unknown {

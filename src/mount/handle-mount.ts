@@ -111,7 +111,9 @@ export function createMountHandler(deps: MountDeps) {
         deps.credentialCache.delete(identity.key);
       throw error;
     }
-    const rendered = renderFiles(fetched);
+    const rendered = renderFiles(fetched, {
+      maxResponseBytes: config.driverWritesSecrets ? maxResponseBytes : undefined,
+    });
     if (config.driverWritesSecrets) checkResponseSize(rendered, log);
     else writeFiles(params.targetPath, rendered.files, target);
     return rendered;

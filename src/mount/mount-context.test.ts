@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { silentLogger } from "../../test/helpers/silent-logger.ts";
 import { Code, isProviderError } from "../errors.ts";
-import { silentLogger } from "../log.ts";
 import { createMountContext } from "./mount-context.ts";
 
 const never = new Promise<never>(() => {});

@@ -1,5 +1,6 @@
 import { createMountTally, type MountTally } from "../call-options.ts";
 import { Code, ProviderError } from "../errors.ts";
+import { joinWithin } from "../join-within.ts";
 import type { Logger } from "../log.ts";
 
 /** Options of {@link createMountContext}. */
@@ -46,7 +47,10 @@ export function createMountContext(options: MountContextOptions): MountContext {
   // Label → how many awaits carry it right now.
   const pending = new Map<string, number>();
   const timer = setTimeout(() => {
-    const waitingFor = pending.size > 0 ? [...pending.keys()].join(", ") : "the provider";
+    const waitingFor =
+      pending.size > 0
+        ? joinWithin([...pending.keys()], { separator: ", ", more: (n) => `… and ${n} more` })
+        : "the provider";
     controller.abort(
       new ProviderError(
         Code.DeadlineExceeded,

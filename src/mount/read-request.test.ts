@@ -33,7 +33,7 @@ function expectInvalid(fn: () => unknown, text: string) {
 }
 
 describe("readRequest()", () => {
-  test("reads pod, permission, SPC name and current versions", () => {
+  test("reads pod, permission and SPC name", () => {
     const params = readRequest(request());
     expect(params.pod).toEqual({
       name: "web-0",
@@ -43,7 +43,6 @@ describe("readRequest()", () => {
     });
     expect(params.defaultMode).toBe(0o644);
     expect(params.secretProviderClass).toBe("web-secrets");
-    expect(params.currentVersions.get("a")).toBe("v1");
     expect(params.tokens).toBeUndefined();
   });
 

@@ -114,3 +114,25 @@ describe("createSpcReader()", () => {
     expect(typo.warnings.map((warning) => warning.where)).toEqual(["usepodidentity"]);
   });
 });
+
+describe("createSpcReader() memory bound", () => {
+  test("keeps at most maxCharacters of SPC text, dropping the least recently used", () => {
+    const read = createSpcReader({ maxCharacters: 1000 });
+    const spc = (name: string) => ({
+      ...pod("a"),
+      region: "us-east-1",
+      objects: `- {objectName: ${name}, objectType: secretsmanager}\n#${"x".repeat(300)}`,
+    });
+    const options = { defaultMode: 0o644, awsRegion: undefined };
+    const first = read(spc("a"), options);
+    read(spc("b"), options);
+    expect(read(spc("a"), options)).toBe(first);
+    // A third SPC of ~400 characters passes 1000: "b", now the least recently used, goes.
+    const third = read(spc("c"), options);
+    expect(read(spc("a"), options)).toBe(first);
+    expect(read(spc("c"), options)).toBe(third);
+    const b = read(spc("b"), options);
+    expect(read(spc("b"), options)).toBe(b);
+    expect(read(spc("a"), options)).not.toBe(first);
+  });
+});

@@ -2,10 +2,20 @@ import { createLruCache } from "../cache/lru-cache.ts";
 import { type ReadSpcOptions, readSpc, type ValidatedSpc } from "./read-spc.ts";
 import type { Problem } from "./secret-descriptor.ts";
 
+/** SPC text above which a parse is followed by a garbage collection. */
+const largeSpcCharacters = 64 * 1024;
+
 /** Options of {@link createSpcReader}. */
 export interface SpcReaderOptions {
   /** Validated SecretProviderClasses kept. @default 256 */
   maxEntries?: number;
+  /**
+   * Characters of SPC text (the cache keys) kept in total. A validated SPC holds about five
+   * times its `objects` text in memory (10,000 objects: 1 MiB of YAML, 5 MiB of descriptors), so
+   * 256 large SPCs would take over a GiB; this bound keeps the cache near 20 MiB at most.
+   * @default 4194304
+   */
+  maxCharacters?: number;
 }
 
 /** Options of one read: those of `readSpc`, plus a listener of the SPC's warnings. */
@@ -32,6 +42,7 @@ const podKeyPrefix = "csi.storage.k8s.io/";
 export function createSpcReader(options: SpcReaderOptions = {}) {
   const entries = createLruCache<{ spc: ValidatedSpc } | { error: unknown }>({
     maxEntries: options.maxEntries ?? 256,
+    maxSize: options.maxCharacters ?? 4 * 1024 * 1024,
   });
   return (
     attributes: Readonly<Record<string, string>>,
@@ -50,7 +61,12 @@ export function createSpcReader(options: SpcReaderOptions = {}) {
       } catch (error) {
         entry = { error };
       }
-      entries.set(key, entry);
+      // Parsing leaves about 0.9 KiB of garbage per YAML node (a large SPC: 100 MiB): collect
+      // it now, rarely (once per distinct large SPC), so that a stream of them cannot pile up
+      // towards the container's limit before the collector would get to it.
+      if (key.length > largeSpcCharacters) Bun.gc(true);
+      // The key holds the SPC's text, and a validated SPC about five times as much.
+      entries.set(key, entry, { size: key.length });
     }
     if ("error" in entry) throw entry.error;
     return entry.spc;

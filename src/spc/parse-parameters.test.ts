@@ -113,14 +113,6 @@ describe("parseParameters()", () => {
       );
     });
 
-    test("rejects the same region as the primary", () => {
-      expectOneProblem(
-        { region: "eu-west-1", failoverRegion: "eu-west-1" },
-        "failoverRegion",
-        '"eu-west-1" is the same as "region"',
-      );
-    });
-
     test("is allowed without a region (the primary then comes from elsewhere)", () => {
       expect(parse({ failoverRegion: "eu-west-1" }).parameters.failoverRegion).toBe("eu-west-1");
     });

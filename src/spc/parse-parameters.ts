@@ -1,4 +1,7 @@
+import { parseGoBool } from "../parse-go-bool.ts";
 import { attributeKeys } from "./attribute-keys.ts";
+import { checkFailoverRegion } from "./check-failover-region.ts";
+import { quote } from "./report-problem.ts";
 import type { PathTranslation, Problem, SpcParameters } from "./secret-descriptor.ts";
 import { suggestFieldName } from "./suggest-field-name.ts";
 
@@ -23,22 +26,6 @@ const roleArnPattern =
   /^arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
 // STS AssumeRole ExternalId: 2-1224 characters of [\w+=,.@:/-].
 const externalIdPattern = /^[\w+=,.@:/-]{2,1224}$/;
-
-// Parity: upstream reads usePodIdentity with Go's strconv.ParseBool, which knows exactly these.
-const booleans: Readonly<Record<string, boolean>> = {
-  true: true,
-  True: true,
-  TRUE: true,
-  t: true,
-  T: true,
-  "1": true,
-  false: false,
-  False: false,
-  FALSE: false,
-  f: false,
-  F: false,
-  "0": false,
-};
 
 const addressTypes = ["ipv4", "ipv6", "auto"] as const;
 
@@ -71,11 +58,10 @@ export function parseParameters(
     parameterKeys.failoverRegion,
     fail,
   );
-  if (failoverRegion !== undefined && failoverRegion === region) {
-    fail(
-      parameterKeys.failoverRegion,
-      `${quote(failoverRegion)} is the same as "region": use a different region or remove failoverRegion`,
-    );
+  // AWS_REGION and the node's label are checked where they are known (readSpc, resolveRegions).
+  const sameRegion = checkFailoverRegion(failoverRegion, { region, source: '"region"' });
+  if (sameRegion !== undefined) {
+    fail(parameterKeys.failoverRegion, sameRegion);
     failoverRegion = undefined;
   }
   return {
@@ -139,7 +125,8 @@ function readPathTranslation(value: string | undefined, fail: Fail): PathTransla
 
 function readUsePodIdentity(value: string | undefined, fail: Fail): boolean {
   if (value === undefined) return false;
-  const parsed = Object.hasOwn(booleans, value) ? booleans[value] : undefined;
+  // Parity: upstream reads usePodIdentity with Go's strconv.ParseBool.
+  const parsed = parseGoBool(value);
   if (parsed === undefined) {
     fail(parameterKeys.usePodIdentity, `${quote(value)} is not a boolean: use "true" or "false"`);
     return false;
@@ -209,8 +196,4 @@ function readAssumeRole(
     }
   }
   return isValid ? { roleArn, externalId, durationSeconds } : undefined;
-}
-
-function quote(text: string): string {
-  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
 }

@@ -67,7 +67,7 @@ describe.each([
     const daemonSet = findObject(objects, "DaemonSet");
     expect(at(daemonSet, "spec.template.spec.priorityClassName")).toBe("system-node-critical");
     expect(at(daemonSet, "spec.template.spec.containers[0].resources")).toEqual({
-      requests: { cpu: "50m", memory: "128Mi" },
+      requests: { cpu: "50m", memory: "100Mi" },
       limits: { memory: "256Mi" },
     });
   });

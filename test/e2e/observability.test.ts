@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { ensureBinary } from "../helpers/built-binary.ts";
 import { isServiceError } from "../helpers/driver-client.ts";
 import { parsePrometheusText, sampleValue } from "../helpers/parse-prometheus-text.ts";
-import { binaryPath, startTestBed, type TestBed, type Workload } from "../helpers/test-bed.ts";
+import { startTestBed, type TestBed, type Workload } from "../helpers/test-bed.ts";
 
 const region = "us-east-1";
 const prefix = "secrets_store_provider_aws_";
@@ -213,7 +214,7 @@ describe("the compiled binary's metrics listener", () => {
     try {
       const result = Bun.spawnSync(
         [
-          binaryPath,
+          ensureBinary(),
           `--provider-volume=${dir}`,
           "--kube-api-url=http://127.0.0.1:1",
           `--metrics-address=127.0.0.1:${taken.port}`,

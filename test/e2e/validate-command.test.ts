@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { binaryPath } from "../helpers/test-bed.ts";
+import { ensureBinary } from "../helpers/built-binary.ts";
 
 const root = resolve(import.meta.dir, "../..");
 const commands = {
-  binary: [binaryPath],
+  binary: [ensureBinary()],
   source: [process.execPath, join(root, "src/main.ts")],
 } as const;
 

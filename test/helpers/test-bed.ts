@@ -12,6 +12,7 @@ import {
   createFakePodIdentityAgent,
   type FakePodIdentityAgent,
 } from "../fakes/fake-pod-identity-agent.ts";
+import { ensureBinary } from "./built-binary.ts";
 import {
   buildMountRequest,
   createDriverClient,
@@ -38,6 +39,14 @@ export interface TestBedOptions {
   flags?: string[];
   /** Extra provider environment (AWS_REGION, credential variables for negative tests, …). */
   env?: Record<string, string>;
+  /** The executable in `binary` mode. @default the `make build` binary (built once when missing) */
+  binary?: string;
+  /**
+   * A command the child process is started through, e.g. `["sh", "-c", "… exec \"$@\"", "sh"]`
+   * to place it in a cgroup before the provider runs; it must `exec` the rest of its arguments so
+   * that the process id stays the provider's.
+   */
+  launcher?: string[];
 }
 
 /** A workload: a pod, its ServiceAccount (annotated with a role) and a web-identity token. */
@@ -99,11 +108,6 @@ export interface TestBed extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
-/** Path of the compiled binary that `make build` produces. */
-export const binaryPath = resolve(
-  import.meta.dir,
-  "../../dist/secrets-store-csi-driver-provider-aws",
-);
 const bunPath = process.execPath;
 
 /**
@@ -112,9 +116,9 @@ const bunPath = process.execPath;
  */
 export async function startTestBed(options: TestBedOptions = {}): Promise<TestBed> {
   const mode = options.mode ?? "in-process";
+  const kube = await createFakeKube();
   const dir = mkdtempSync(join(tmpdir(), "aws-provider-test-"));
   const aws = createFakeAws();
-  const kube = await createFakeKube();
   const agent = createFakePodIdentityAgent(aws);
   const { tokenFile, caFile } = kube.writeClientFiles(dir);
   const socketPath = join(dir, "aws.sock");
@@ -140,34 +144,49 @@ export async function startTestBed(options: TestBedOptions = {}): Promise<TestBe
   let provider: Provider | undefined;
   let startupMs: number | undefined;
   let child: Subprocess | undefined;
-  if (mode === "in-process") {
-    const parsed = parseArgs(flags);
-    if (!parsed.ok || parsed.command !== "run")
-      throw new Error(`bad test flags: ${JSON.stringify(parsed)}`);
-    const config = loadConfig(parsed.flags, env);
-    const log = createLogger({ level: config.logLevel, write: (line) => (output += line) });
-    provider = await startProvider(config, log);
-  } else {
-    const command =
-      mode === "binary"
-        ? [binaryPath, ...flags]
-        : [bunPath, resolve(import.meta.dir, "../../src/main.ts"), ...flags];
-    const spawnedAt = performance.now();
-    child = Bun.spawn(command, {
-      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", ...env },
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const collect = async (stream: ReadableStream<Uint8Array>) => {
-      const decoder = new TextDecoder();
-      for await (const chunk of stream) output += decoder.decode(chunk, { stream: true });
-    };
-    void collect(child.stdout as ReadableStream<Uint8Array>);
-    void collect(child.stderr as ReadableStream<Uint8Array>);
-    await waitFor(() => existsSync(socketPath) || child?.exitCode !== null, 10_000, undefined, 1);
-    startupMs = performance.now() - spawnedAt;
-    if (!existsSync(socketPath))
-      throw new Error(`provider did not start (exit ${child.exitCode}):\n${output}`);
+  try {
+    if (mode === "in-process") {
+      const parsed = parseArgs(flags);
+      if (!parsed.ok || parsed.command !== "run")
+        throw new Error(`bad test flags: ${JSON.stringify(parsed)}`);
+      const config = loadConfig(parsed.flags, env);
+      const log = createLogger({ level: config.logLevel, write: (line) => (output += line) });
+      provider = await startProvider(config, log);
+    } else {
+      const command =
+        mode === "binary"
+          ? [options.binary ?? ensureBinary(), ...flags]
+          : [bunPath, resolve(import.meta.dir, "../../src/main.ts"), ...flags];
+      const spawnedAt = performance.now();
+      const spawned = Bun.spawn([...(options.launcher ?? []), ...command], {
+        env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", ...env },
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      child = spawned;
+      const collect = async (stream: ReadableStream<Uint8Array>) => {
+        const decoder = new TextDecoder();
+        for await (const chunk of stream) output += decoder.decode(chunk, { stream: true });
+      };
+      void collect(spawned.stdout as ReadableStream<Uint8Array>);
+      void collect(spawned.stderr as ReadableStream<Uint8Array>);
+      await waitFor(
+        () => existsSync(socketPath) || spawned.exitCode !== null,
+        10_000,
+        undefined,
+        1,
+      );
+      startupMs = performance.now() - spawnedAt;
+      if (!existsSync(socketPath))
+        throw new Error(`provider did not start (exit ${spawned.exitCode}):\n${output}`);
+    }
+  } catch (error) {
+    // A bed that cannot start still ends every process and server it made, and its dir.
+    child?.kill("SIGKILL");
+    await child?.exited;
+    await Promise.allSettled([agent.close(), aws.close(), kube.close()]);
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
   }
 
   const client = createDriverClient(socketPath);
@@ -310,3 +329,4 @@ export function filesOf(response: {
     text: new TextDecoder().decode(f.contents),
   }));
 }
+export { binaryPath } from "./built-binary.ts";

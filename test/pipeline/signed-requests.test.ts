@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { loadConfig } from "../../src/config.ts";
 import { createMountDeps } from "../../src/create-mount-deps.ts";
 import { Code, ProviderError } from "../../src/errors.ts";
-import { silentLogger } from "../../src/log.ts";
 import { createMountHandler } from "../../src/mount/handle-mount.ts";
 import { createMountContext } from "../../src/mount/mount-context.ts";
 import { Redacted } from "../../src/redacted.ts";
 import { buildMountRequest } from "../helpers/driver-client.ts";
+import { silentLogger } from "../helpers/silent-logger.ts";
 import { startTestBed, type TestBed } from "../helpers/test-bed.ts";
 
 const region = "us-east-1";

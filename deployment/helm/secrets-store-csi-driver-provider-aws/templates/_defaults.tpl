@@ -64,7 +64,7 @@ updateStrategy:
 resources:
   requests:
     cpu: 50m
-    memory: 128Mi
+    memory: 100Mi
   limits:
     memory: 256Mi
 podSecurityContext:
