@@ -100,9 +100,7 @@ async function fuzz(): Promise<number> {
     const world = seedFuzzWorld(bed);
     const pipeline = createBedMountHandler(bed);
     await fc.assert(
-      handlerProperty(world, (request) =>
-        pipeline.handle(request, { signal: AbortSignal.timeout(10_000), log: pipeline.log }),
-      ),
+      handlerProperty(world, (request) => pipeline.mount(request)),
       { numRuns: handlerRuns, seed: seed++ },
     );
     cases += handlerRuns;
@@ -120,24 +118,28 @@ async function fuzz(): Promise<number> {
     await bed.stop().catch((error: unknown) => fail(String(error)));
   }
 
-  // The objects-YAML properties that live beside parse-objects.ts (a bun test file).
-  const yamlStarted = Date.now();
-  const child = Bun.spawnSync(
+  // Properties that live beside their modules, as bun test files: the objects YAML, and the
+  // bounded jmesPath evaluator (against jmespath.js, and chains of amplifiers at a tenth).
+  const testFiles: [string, string, number][] = [
+    ["objects YAML", "../src/spc/parse-objects.fuzz.test.ts", 3 * fuzzRuns],
     [
-      process.execPath,
-      "test",
-      "--timeout=600000",
-      resolve(import.meta.dir, "../src/spc/parse-objects.fuzz.test.ts"),
+      "jmesPath evaluator",
+      "../src/spc/jmes/evaluate-jmes-path.fuzz.test.ts",
+      Math.ceil(1.1 * fuzzRuns),
     ],
-    { env: { ...process.env, FUZZ_RUNS: String(fuzzRuns) }, stdout: "pipe", stderr: "pipe" },
-  );
-  if (child.exitCode === 0) {
-    cases += 3 * fuzzRuns;
-    say(
-      `fuzz objects YAML (parse-objects.fuzz.test.ts): ${3 * fuzzRuns} cases in ${elapsed(yamlStarted)}`,
+  ];
+  for (const [name, file, count] of testFiles) {
+    const fileStarted = Date.now();
+    const child = Bun.spawnSync(
+      [process.execPath, "test", "--timeout=600000", resolve(import.meta.dir, file)],
+      { env: { ...process.env, FUZZ_RUNS: String(fuzzRuns) }, stdout: "pipe", stderr: "pipe" },
     );
-  } else {
-    fail(`fuzz objects YAML failed:\n${child.stderr.toString().slice(-3000)}`);
+    if (child.exitCode === 0) {
+      cases += count;
+      say(`fuzz ${name} (${file.split("/").pop()}): ${count} cases in ${elapsed(fileStarted)}`);
+    } else {
+      fail(`fuzz ${name} failed:\n${child.stderr.toString().slice(-3000)}`);
+    }
   }
   figures.push(["fuzz cases run", `${cases} (${elapsed(phase)})`]);
   return cases;

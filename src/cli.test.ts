@@ -1,5 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { defaultPodIdentityTimeoutMs } from "./aws/pod-identity-agent.ts";
 import { flagSpecs, parseArgs, usageText } from "./cli.ts";
+import { loadConfig } from "./config.ts";
+import { parseDuration } from "./parse-duration.ts";
 
 describe("parseArgs()", () => {
   test("reads --flag=value and --flag value", () => {
@@ -64,26 +67,58 @@ describe("parseArgs()", () => {
 });
 
 describe("parseArgs() validate", () => {
-  test("takes the files to check, '-' meaning stdin", () => {
-    expect(parseArgs(["validate", "a.yaml", "-", "dir/b.yml"])).toEqual({
+  test("takes the files and directories to check, '-' meaning stdin", () => {
+    expect(parseArgs(["validate", "a.yaml", "-", "dir/b.yml", "manifests/"])).toEqual({
       ok: true,
       command: "validate",
-      files: ["a.yaml", "-", "dir/b.yml"],
+      files: ["a.yaml", "-", "dir/b.yml", "manifests/"],
+      strict: false,
+      output: "text",
     });
   });
 
-  test("needs at least one file", () => {
-    expect(parseArgs(["validate"])).toEqual({
+  test("takes --strict and --output in any position and spelling", () => {
+    for (const args of [
+      ["--strict", "--output=json", "a.yaml"],
+      ["a.yaml", "--output", "json", "--strict"],
+      ["-o", "json", "--strict=true", "a.yaml"],
+    ]) {
+      expect(parseArgs(["validate", ...args])).toEqual({
+        ok: true,
+        command: "validate",
+        files: ["a.yaml"],
+        strict: true,
+        output: "json",
+      });
+    }
+  });
+
+  test("reads everything after -- as a path", () => {
+    const parsed = parseArgs(["validate", "--", "--strict"]);
+    expect(parsed).toMatchObject({ ok: true, files: ["--strict"], strict: false });
+  });
+
+  test("needs at least one path", () => {
+    expect(parseArgs(["validate", "--strict"])).toEqual({
       ok: false,
-      message: "validate needs at least one file ('-' reads stdin)",
+      message: "validate needs at least one file or directory ('-' reads stdin)",
     });
   });
 
-  test("takes no daemon flags, but --help", () => {
+  test("rejects daemon flags, unknown flags and bad values, naming them", () => {
     expect(parseArgs(["validate", "--qps=3", "a.yaml"])).toEqual({
       ok: false,
-      message: 'validate takes no flags, got "--qps=3"',
+      message: 'unknown validate flag "--qps=3": use --strict or --output text|json (see --help)',
     });
+    expect(parseArgs(["validate", "--output=yaml", "a.yaml"])).toEqual({
+      ok: false,
+      message: 'invalid value for validate --output: must be one of text, json, got "yaml"',
+    });
+    expect(parseArgs(["validate", "a.yaml", "--output"])).toEqual({
+      ok: false,
+      message: "validate flag --output needs a value",
+    });
+    expect(parseArgs(["validate", "--strict=maybe", "a.yaml"]).ok).toBe(false);
     expect(parseArgs(["validate", "--help"])).toEqual({ ok: true, command: "help" });
   });
 
@@ -108,8 +143,32 @@ describe("parseArgs() --metrics-address", () => {
 });
 
 describe("usageText()", () => {
-  test("shows the validate command", () => {
-    expect(usageText()).toContain("validate FILE…");
+  test("shows the validate command, its flags and exit codes", () => {
+    const text = usageText();
+    expect(text).toContain("validate [--strict] [--output text|json] PATH…");
+    expect(text).toContain(
+      "Exit codes: 0 clean, 1 errors found (or warnings with --strict), 2 usage error.",
+    );
+  });
+
+  test("every default shown is the one the provider applies without the flag", () => {
+    const parsed = (args: string[]) => {
+      const result = parseArgs(args);
+      if (!result.ok || result.command !== "run") throw new Error(`not a run: ${args.join(" ")}`);
+      return result.flags;
+    };
+    const withoutFlags = loadConfig(parsed([]), {});
+    for (const [name, spec] of Object.entries(flagSpecs)) {
+      // The in-cluster URL is built from the environment; --help shows where it comes from.
+      if (name === "kube-api-url") continue;
+      const withDefault = loadConfig(parsed([`--${name}=${spec.defaultText}`]), {});
+      if (name === "pod-identity-http-timeout") {
+        // Kept raw in Config and applied where the agent client is built.
+        expect(parseDuration(spec.defaultText)).toBe(defaultPodIdentityTimeoutMs);
+        continue;
+      }
+      expect({ [name]: withDefault }).toEqual({ [name]: withoutFlags });
+    }
   });
 
   test("lists every flag with its default", () => {

@@ -1,5 +1,6 @@
 import { type LogFormat, type LogLevel, logLevels } from "./log.ts";
 import { parseDuration } from "./parse-duration.ts";
+import { parseGoBool } from "./parse-go-bool.ts";
 import { parseListenAddress } from "./parse-listen-address.ts";
 
 interface FlagSpec<T> {
@@ -17,16 +18,17 @@ const stringFlag = (defaultText: string, help: string): FlagSpec<string> => ({
   parse: (text) => ({ value: text }),
 });
 
+// Parity: upstream's flag package reads booleans with Go's strconv.ParseBool.
+function parseBoolean(text: string): { value: boolean } | { error: string } {
+  const value = parseGoBool(text);
+  return value === undefined ? { error: `must be true or false, got "${text}"` } : { value };
+}
+
 const booleanFlag = (defaultText: string, help: string): FlagSpec<boolean> => ({
   defaultText,
   help,
   isBoolean: true,
-  parse: (text) => {
-    // Same spellings as Go's strconv.ParseBool, which upstream's flag package accepts.
-    if (["1", "t", "T", "true", "TRUE", "True"].includes(text)) return { value: true };
-    if (["0", "f", "F", "false", "FALSE", "False"].includes(text)) return { value: false };
-    return { error: `must be true or false, got "${text}"` };
-  },
+  parse: parseBoolean,
 });
 
 const integerFlag = (defaultText: string, help: string, minimum: number): FlagSpec<number> => ({
@@ -90,8 +92,8 @@ export const flagSpecs = {
     "CA bundle of the Kubernetes API server",
   ),
   "pod-identity-http-timeout": stringFlag(
-    "",
-    "timeout of one call to the EKS Pod Identity agent, e.g. 250ms (empty: SDK default); invalid values warn and keep the default",
+    "1s",
+    "timeout of one call to the EKS Pod Identity agent, a duration such as 250ms; invalid values warn and keep the default",
   ),
   "pod-identity-agent-url": stringFlag(
     "",
@@ -124,6 +126,10 @@ export const flagSpecs = {
     "100s",
     "upper bound of one Mount; a shorter gRPC deadline (minus 2s) wins",
   ),
+  "kubelet-path": stringFlag(
+    "",
+    "kubelet's root directory, e.g. /var/lib/kubelet; when set, provider-writes targets must lie under its pods/",
+  ),
   "log-level": choiceFlag<LogLevel>("info", "debug, info, warn or error", logLevels),
   "log-format": choiceFlag<LogFormat>("json", "json (one object per line) or text", [
     "json",
@@ -138,10 +144,14 @@ export type Flags = {
   [K in FlagName]?: FlagSpecs[K] extends FlagSpec<infer T> ? T : never;
 };
 
+/** The report formats of `validate --output`. */
+export type ValidateOutput = "text" | "json";
+const validateOutputs: readonly ValidateOutput[] = ["text", "json"];
+
 /** The outcome of {@link parseArgs}. */
 export type ParsedArgs =
   | { ok: true; command: "run"; flags: Flags }
-  | { ok: true; command: "validate"; files: string[] }
+  | { ok: true; command: "validate"; files: string[]; strict: boolean; output: ValidateOutput }
   | { ok: true; command: "help" | "version" }
   | { ok: false; message: string };
 
@@ -185,14 +195,56 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   return { ok: true, command: "run", flags: flags as Flags };
 }
 
+/**
+ * `validate [--strict] [--output text|json] PATH…`: flags anywhere before `--`, `-` is stdin.
+ * Usage mistakes yield a message (exit 2), like the daemon's flags.
+ */
 function parseValidateArgs(args: readonly string[]): ParsedArgs {
-  if (args.includes("--help") || args.includes("-h")) return { ok: true, command: "help" };
-  const flag = args.find((arg) => arg.startsWith("-") && arg !== "-");
-  if (flag !== undefined) return { ok: false, message: `validate takes no flags, got "${flag}"` };
-  if (args.length === 0) {
-    return { ok: false, message: "validate needs at least one file ('-' reads stdin)" };
+  const files: string[] = [];
+  let strict = false;
+  let output: ValidateOutput = "text";
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? "";
+    if (arg === "--") {
+      files.push(...args.slice(i + 1));
+      break;
+    }
+    if (arg === "--help" || arg === "-h") return { ok: true, command: "help" };
+    if (arg === "-" || !arg.startsWith("-")) {
+      files.push(arg);
+      continue;
+    }
+    const match = /^--?([a-z-]+)(?:=(.*))?$/s.exec(arg);
+    const name = match?.[1];
+    if (name === "strict") {
+      const parsed = match?.[2] === undefined ? { value: true } : parseBoolean(match[2]);
+      if ("error" in parsed)
+        return { ok: false, message: `invalid value for validate --strict: ${parsed.error}` };
+      strict = parsed.value;
+    } else if (name === "output" || name === "o") {
+      const value = match?.[2] ?? args[++i];
+      if (value === undefined)
+        return { ok: false, message: `validate flag --output needs a value` };
+      if (!(validateOutputs as readonly string[]).includes(value))
+        return {
+          ok: false,
+          message: `invalid value for validate --output: must be one of ${validateOutputs.join(", ")}, got "${value}"`,
+        };
+      output = value as ValidateOutput;
+    } else {
+      return {
+        ok: false,
+        message: `unknown validate flag "${arg}": use --strict or --output text|json (see --help)`,
+      };
+    }
   }
-  return { ok: true, command: "validate", files: [...args] };
+  if (files.length === 0) {
+    return {
+      ok: false,
+      message: "validate needs at least one file or directory ('-' reads stdin)",
+    };
+  }
+  return { ok: true, command: "validate", files, strict, output };
 }
 
 /** The `--help` text: usage and every flag with its default. */
@@ -200,8 +252,16 @@ export function usageText(): string {
   const lines = [
     "Usage:",
     "  secrets-store-csi-driver-provider-aws [flags]          run the provider daemon",
-    "  secrets-store-csi-driver-provider-aws validate FILE…   check SecretProviderClass manifests offline ('-' = stdin)",
+    "  secrets-store-csi-driver-provider-aws validate [--strict] [--output text|json] PATH…",
+    "                                                         check SecretProviderClass manifests offline",
     "  secrets-store-csi-driver-provider-aws --version | --help",
+    "",
+    "validate: PATH is a file, '-' (stdin) or a directory (its *.yaml and *.yml files, recursively).",
+    "Checks every SecretProviderClass with spec.provider aws, alone or in a list (kind: List, as",
+    "'kubectl get secretproviderclasses -A -o yaml' prints it), with the daemon's own rules.",
+    "  --strict        warnings (unknown parameters and fields) fail too",
+    "  --output FORMAT text: file:line:column: severity: message (default); json: one report",
+    "Exit codes: 0 clean, 1 errors found (or warnings with --strict), 2 usage error.",
     "",
     "Flags:",
   ];

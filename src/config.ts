@@ -27,6 +27,8 @@ export interface Config {
   /** `<--provider-volume>/aws.sock`. */
   socketPath: string;
   driverWritesSecrets: boolean;
+  /** `--kubelet-path`: provider-writes targets must lie under its `pods/` (SPEC §6.2). */
+  kubeletPath: string | undefined;
   mountTimeoutMs: number;
   /** `--metrics-address` (`host:port` or `:port`); undefined disables the HTTP listener. */
   metricsAddress: string | undefined;
@@ -80,6 +82,7 @@ export function loadConfig(flags: Flags, env: Env): Config {
       "aws.sock",
     ),
     driverWritesSecrets: flags["driver-writes-secrets"] ?? true,
+    kubeletPath: flags["kubelet-path"] || undefined,
     mountTimeoutMs: flags["mount-timeout"] ?? 100_000,
     metricsAddress:
       flags["metrics-address"] === "" ? undefined : (flags["metrics-address"] ?? ":8989"),

@@ -1,7 +1,10 @@
 import type { AwsApis } from "./aws/aws-apis.ts";
 import { createAwsApis } from "./aws/aws-apis.ts";
 import { limitAwsApis } from "./aws/limit-aws-apis.ts";
-import { createPodIdentityAgentApi } from "./aws/pod-identity-agent.ts";
+import {
+  createPodIdentityAgentApi,
+  defaultPodIdentityTimeoutMs,
+} from "./aws/pod-identity-agent.ts";
 import { createCredentialCache } from "./cache/credential-cache.ts";
 import { createValueCache } from "./cache/value-cache.ts";
 import type { Config } from "./config.ts";
@@ -10,18 +13,17 @@ import { createKubeApi, type KubeRequestEvent } from "./kube/kube-api.ts";
 import type { Logger } from "./log.ts";
 import type { MountDeps } from "./mount/handle-mount.ts";
 import { parseDuration } from "./parse-duration.ts";
+import { createIssuerKeys } from "./token/issuer-keys.ts";
+import { createTokenProver } from "./token/token-prover.ts";
 
 /** Hooks for observability, wired by `provider.ts`. */
 export interface MountDepsOptions {
   onKubeRequest?: (event: KubeRequestEvent) => void;
-  /** Cache lookups: `serviceaccount`, `node`, `credentials`, `values`. */
+  /** Cache lookups: `serviceaccount`, `node`, `credentials`, `values`, `tokens` (verified tokens). */
   onCacheLookup?: (cache: string, hit: boolean) => void;
   /** Wraps the AWS ports (e.g. to count calls) before the concurrency limit applies. */
   wrapAws?: (aws: AwsApis) => AwsApis;
 }
-
-/** The Pod Identity agent call timeout when `--pod-identity-http-timeout` is not set. */
-export const defaultPodIdentityTimeoutMs = 1000;
 
 /**
  * Builds the real adapters and process-wide caches of the mount pipeline from the config.
@@ -48,6 +50,16 @@ export function createMountDeps(
     { onCache: (event) => options.onCacheLookup?.(event.cache, event.hit) },
   );
   const wrap = options.wrapAws ?? ((aws: AwsApis) => aws);
+  const issuerKeys = createIssuerKeys(kube, {
+    // Reads are rate limited by the key set itself, so this is at most one line per 30 s.
+    onReadError: (error) =>
+      log.warn(
+        "Cannot read the service account issuer's keys; until they can be read, every Mount asks " +
+          "STS or the Pod Identity agent and nothing cached is served",
+        { error },
+      ),
+    onRead: (usableKeys) => log.debug("Read the service account issuer's keys", { usableKeys }),
+  });
   return {
     config,
     kube,
@@ -63,6 +75,9 @@ export function createMountDeps(
       ttlMs: config.cacheTtlMs,
       maxBytes: config.cacheMaxBytes,
       onLookup: (hit) => options.onCacheLookup?.("values", hit),
+    }),
+    tokenProver: createTokenProver((kid, callOptions) => issuerKeys.find(kid, callOptions), {
+      onLookup: (hit) => options.onCacheLookup?.("tokens", hit),
     }),
   };
 }

@@ -40,6 +40,11 @@ export class ProviderError extends Error {
   }
 }
 
+/** The message of an error, or the text of a thrown non-error, for "…: <why>" messages. */
+export function toErrorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** Type guard for {@link ProviderError}. */
 export function isProviderError(value: unknown): value is ProviderError {
   return value instanceof ProviderError;

@@ -139,3 +139,22 @@ describe("toLogValue() redaction", () => {
     expect(entry.error.cause.code).toBe("ECONNREFUSED");
   });
 });
+
+describe("log lines stay bounded", () => {
+  test("a huge error message, a long list and a wide object are cut, and the line stays JSON", () => {
+    let line = "";
+    const log = createLogger({ write: (text) => (line = text) });
+    const wide = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`k${i}`, i]));
+    log.error("Mount failed", {
+      error: "x".repeat(3_000_000),
+      cause: new Error("y".repeat(1_000_000)),
+      list: Array.from({ length: 10_000 }, (_, i) => i),
+      wide,
+    });
+    expect(line.length).toBeLessThan(40_000);
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    expect(String(entry["error"])).toEndWith("characters cut]");
+    expect((entry["list"] as unknown[]).at(-1)).toBe("[… 9950 more]");
+    expect(Object.keys(entry["wide"] as object)).toHaveLength(51);
+  });
+});

@@ -8,6 +8,11 @@ export type LogFormat = "json" | "text";
 /** Structured fields of a log line. Values go through {@link toLogValue}, so errors print safely. */
 export type LogFields = Readonly<Record<string, unknown>>;
 
+/** Characters of string values one log line may hold (the rest is cut). */
+const maxLineCharacters = 16_384;
+/** Entries of one array or object in a log line. */
+const maxEntries = 50;
+
 /** Where the provider writes its log. Every module gets one injected; nothing uses `console`. */
 export interface Logger {
   debug(message: string, fields?: LogFields): void;
@@ -44,8 +49,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     const emit = (level: LogLevel, message: string, fields?: LogFields) => {
       if (logLevels.indexOf(level) < minimum) return;
       const entry: Record<string, unknown> = { time: now().toISOString(), level, msg: message };
+      const budget = { left: maxLineCharacters };
       for (const [key, value] of Object.entries({ ...bound, ...fields })) {
-        if (value !== undefined) entry[key] = toLogValue(value);
+        if (value !== undefined) entry[key] = toLogValue(value, 0, budget);
       }
       write(format === "json" ? `${JSON.stringify(entry)}\n` : toTextLine(entry));
     };
@@ -59,9 +65,6 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   };
   return make({});
 }
-
-/** A logger that drops everything (tests and tools that do not care). */
-export const silentLogger: Logger = createLogger({ level: "error", write: () => {} });
 
 /**
  * Keys whose values are never logged, whatever they hold (compared in lower case): the request's
@@ -98,25 +101,60 @@ const redactedKeys = new Set([
  *   (`code`, `reason`, and from AWS SDK errors `$fault`, `httpStatusCode`, `requestId`) — never
  *   their other own properties, so an SDK error's hidden `$response` cannot reach a log line;
  * - an error raised while the SDK parsed a response (it carries `$response` but no `$fault`)
- *   has its message withheld, since a parser's message may quote the body, i.e. a secret.
+ *   has its message withheld, since a parser's message may quote the body, i.e. a secret;
+ * - a line stays bounded: strings share `budget` (characters), beyond which they are cut, and
+ *   arrays and objects list at most 50 entries.
  */
-export function toLogValue(value: unknown, depth = 0): unknown {
+export function toLogValue(
+  value: unknown,
+  depth = 0,
+  budget: { left: number } = { left: maxLineCharacters },
+): unknown {
   if (value instanceof Redacted) return "[redacted]";
-  if (value instanceof Error) return toErrorValue(value, depth);
+  if (value instanceof Error) return toErrorValue(value, depth, budget);
   if (value instanceof Uint8Array) return `[${value.byteLength} bytes]`;
-  if (Array.isArray(value)) return depth < 5 ? value.map((v) => toLogValue(v, depth + 1)) : "[…]";
+  if (typeof value === "string") return toBoundedString(value, budget);
+  if (Array.isArray(value)) {
+    if (depth >= 5) return "[…]";
+    const out = value.slice(0, maxEntries).map((v) => toLogValue(v, depth + 1, budget));
+    if (value.length > maxEntries) out.push(`[… ${value.length - maxEntries} more]`);
+    return out;
+  }
   if (value !== null && typeof value === "object") {
     if (depth >= 5) return "[…]";
     const out: Record<string, unknown> = {};
-    for (const [key, inner] of Object.entries(value)) {
-      out[key] = redactedKeys.has(key.toLowerCase()) ? "[redacted]" : toLogValue(inner, depth + 1);
+    let count = 0;
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
+      if (++count > maxEntries) {
+        out["[…]"] = "more entries left out";
+        break;
+      }
+      const inner = (value as Record<string, unknown>)[key];
+      out[key] = redactedKeys.has(key.toLowerCase())
+        ? "[redacted]"
+        : toLogValue(inner, depth + 1, budget);
     }
     return out;
   }
   return value;
 }
 
-function toErrorValue(error: Error, depth: number): Record<string, unknown> {
+function toBoundedString(text: string, budget: { left: number }): string {
+  if (text.length <= budget.left) {
+    budget.left -= text.length;
+    return text;
+  }
+  const kept = Math.max(0, budget.left);
+  budget.left = 0;
+  return `${text.slice(0, kept)}…[${text.length - kept} characters cut]`;
+}
+
+function toErrorValue(
+  error: Error,
+  depth: number,
+  budget: { left: number },
+): Record<string, unknown> {
   const fields = error as Error & {
     code?: unknown;
     reason?: unknown;
@@ -133,7 +171,7 @@ function toErrorValue(error: Error, depth: number): Record<string, unknown> {
     name: error.name,
     message: isUnparsedResponse
       ? "the AWS response could not be parsed (message withheld: it may quote the response body)"
-      : error.message,
+      : toBoundedString(error.message, budget),
   };
   if (typeof fields.code === "string" || typeof fields.code === "number") out["code"] = fields.code;
   if (typeof fields.reason === "string") out["reason"] = fields.reason;
@@ -141,10 +179,12 @@ function toErrorValue(error: Error, depth: number): Record<string, unknown> {
   const metadata = fields.$metadata;
   if (typeof metadata?.httpStatusCode === "number") out["httpStatusCode"] = metadata.httpStatusCode;
   if (typeof metadata?.requestId === "string") out["requestId"] = metadata.requestId;
-  if (error.stack !== undefined && depth === 0 && !isUnparsedResponse) out["stack"] = error.stack;
-  if (error.cause !== undefined && depth < 5) out["cause"] = toLogValue(error.cause, depth + 1);
+  if (error.stack !== undefined && depth === 0 && !isUnparsedResponse)
+    out["stack"] = toBoundedString(error.stack, budget);
+  if (error.cause !== undefined && depth < 5)
+    out["cause"] = toLogValue(error.cause, depth + 1, budget);
   if (Array.isArray(fields.errors) && depth < 5)
-    out["errors"] = toLogValue(fields.errors, depth + 1);
+    out["errors"] = toLogValue(fields.errors, depth + 1, budget);
   return out;
 }
 

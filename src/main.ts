@@ -6,14 +6,19 @@ import { processIo, runValidate } from "./validate/run-validate.ts";
 import { version } from "./version.ts";
 
 // Composition root: argv + env -> Config -> provider -> signals. Exit codes: 2 for bad flags,
-// 1 for a fatal start-up problem, 0 after a clean shutdown. `validate` exits 1 on any error found.
+// 1 for a fatal start-up problem, 0 after a clean shutdown. `validate` exits 0 when clean, 1 on
+// any error found (or any warning with --strict), 2 on a usage error.
 const args = parseArgs(process.argv.slice(2));
 if (!args.ok) {
   process.stderr.write(`secrets-store-csi-driver-provider-aws: ${args.message}\n`);
   process.exit(2);
 }
 if (args.command === "validate") {
-  const exitCode = await runValidate(args.files, processIo);
+  const exitCode = await runValidate(args.files, {
+    io: processIo,
+    strict: args.strict,
+    output: args.output,
+  });
   // Let stdout drain first: exiting at once could cut a long report short on a pipe.
   await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
   process.exit(exitCode);

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import { currentMountStats } from "./mount-stats.ts";
+import type { KubeRequestEvent } from "./kube/kube-api.ts";
 
 /** One finished call of an AWS port (SDK retries inside it are part of the one call). */
 export interface AwsCallEvent {
@@ -13,16 +13,6 @@ export interface AwsCallEvent {
   durationMs: number;
 }
 
-/** One HTTP request to the Kubernetes API server (the shape of `KubeRequestEvent`). */
-export interface KubeCallEvent {
-  verb: string;
-  /** `serviceaccounts`, `pods`, `nodes`. */
-  resource: string;
-  /** HTTP status, or `"error"` when no response arrived. */
-  status: number | "error";
-  durationMs: number;
-}
-
 /** One finished Mount. */
 export interface MountEvent {
   /** `OK` or the gRPC code name the Mount was answered with (`NOT_FOUND`). */
@@ -31,15 +21,15 @@ export interface MountEvent {
 }
 
 /**
- * What the provider measures (port). Every method is cheap, synchronous and never throws. Events
- * that happen inside a Mount also count toward that Mount's {@link MountStats} summary.
+ * What the provider measures (port), process-wide. Every method is cheap, synchronous and never
+ * throws. (What one Mount cost is its own `MountTally`, counted by the ports.)
  */
 export interface Metrics {
   /** A Mount started (in-flight gauge). Pair with {@link Metrics.mountFinished}. */
   mountStarted(): void;
   mountFinished(event: MountEvent): void;
   awsCall(event: AwsCallEvent): void;
-  kubeRequest(event: KubeCallEvent): void;
+  kubeRequest(event: KubeRequestEvent): void;
   /** A lookup in the cache named `cache` (`credentials`, `values`, `serviceaccount`, …). */
   cacheLookup(cache: string, hit: boolean): void;
 }
@@ -164,21 +154,14 @@ export function createMetrics(options: MetricsOptions = {}): PrometheusMetrics {
       const labels = { service: event.service, operation: event.operation, region: event.region };
       awsCalls.inc({ ...labels, outcome: event.outcome });
       awsDuration.observe(labels, event.durationMs / 1000);
-      const stats = currentMountStats();
-      if (stats) stats.awsCalls += 1;
     },
     kubeRequest(event) {
       const labels = { verb: event.verb, resource: event.resource };
       kubeRequests.inc({ ...labels, outcome: toKubeOutcome(event.status) });
       kubeDuration.observe(labels, event.durationMs / 1000);
-      const stats = currentMountStats();
-      if (stats) stats.kubeRequests += 1;
     },
     cacheLookup(cache, hit) {
       (hit ? cacheHits : cacheMisses).inc({ cache });
-      const stats = currentMountStats();
-      if (stats && hit) stats.cacheHits += 1;
-      else if (stats) stats.cacheMisses += 1;
     },
   };
 }

@@ -1,4 +1,5 @@
 import { instrumentAwsApis } from "./aws/instrument-aws-apis.ts";
+import { loadAwsSdk } from "./aws/load-aws-sdk.ts";
 import type { Config } from "./config.ts";
 import { createMountDeps } from "./create-mount-deps.ts";
 import type { Logger } from "./log.ts";
@@ -84,6 +85,9 @@ export async function startProvider(config: Config, log: Logger): Promise<Provid
     writeMode: config.driverWritesSecrets ? "driver-writes-secrets" : "provider-writes-secrets",
     metricsAddress: http?.address,
   });
+  // The socket listens before the AWS SDK is evaluated (load-aws-sdk.ts): load it now, after this
+  // turn of the event loop, so that the first Mount normally finds it ready.
+  setImmediate(() => void loadAwsSdk());
   let stopped: Promise<void> | undefined;
   return {
     metricsUrl: http?.url,

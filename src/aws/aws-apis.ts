@@ -1,10 +1,8 @@
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { SSMClient } from "@aws-sdk/client-ssm";
-import { STSClient } from "@aws-sdk/client-sts";
 import { FetchHttpHandler } from "@smithy/fetch-http-handler";
 import type { AwsTransportConfig } from "../config.ts";
 import type { Redacted } from "../redacted.ts";
 import type { AwsCredentials } from "./aws-credentials.ts";
+import { loadAwsSdk } from "./load-aws-sdk.ts";
 import { createSecretsManagerApi, type SecretsManagerApi } from "./secrets-manager.ts";
 import { createSsmApi, type SsmApi } from "./ssm.ts";
 import { createStsApi, type StsApi } from "./sts.ts";
@@ -71,13 +69,16 @@ export function createAwsApis(transport: AwsTransportConfig): AwsApis {
   };
   const makeSts = (region: string, credentials: Redacted<AwsCredentials> | undefined) =>
     createStsApi(
-      new STSClient({
-        ...common(region, transport.stsEndpoint),
-        // Without the pod's credentials only the unsigned web-identity exchange is possible; a
-        // provider that throws keeps the SDK from ever resolving its default credential chain.
-        credentials: credentials
-          ? toSdkCredentials(credentials)
-          : () => Promise.reject(new Error("the provider's own AWS credentials are never used")),
+      once(async () => {
+        const { STSClient } = (await loadAwsSdk()).sts;
+        return new STSClient({
+          ...common(region, transport.stsEndpoint),
+          // Without the pod's credentials only the unsigned web-identity exchange is possible; a
+          // provider that throws keeps the SDK from ever resolving its default credential chain.
+          credentials: credentials
+            ? toSdkCredentials(credentials)
+            : () => Promise.reject(new Error("the provider's own AWS credentials are never used")),
+        });
       }),
     );
   return {
@@ -97,19 +98,22 @@ export function createAwsApis(transport: AwsTransportConfig): AwsApis {
         // Each client is built on its first call: many mounts need only one of the two services.
         return {
           secretsManager: createSecretsManagerApi(
-            once(
-              () =>
-                new SecretsManagerClient({
-                  ...common(region, transport.secretsManagerEndpoint),
-                  credentials: identity,
-                }),
-            ),
+            once(async () => {
+              const { SecretsManagerClient } = (await loadAwsSdk()).secretsManager;
+              return new SecretsManagerClient({
+                ...common(region, transport.secretsManagerEndpoint),
+                credentials: identity,
+              });
+            }),
           ),
           ssm: createSsmApi(
-            once(
-              () =>
-                new SSMClient({ ...common(region, transport.ssmEndpoint), credentials: identity }),
-            ),
+            once(async () => {
+              const { SSMClient } = (await loadAwsSdk()).ssm;
+              return new SSMClient({
+                ...common(region, transport.ssmEndpoint),
+                credentials: identity,
+              });
+            }),
           ),
         };
       });

@@ -5,23 +5,24 @@ import {
   ResourceNotFoundException,
 } from "@aws-sdk/client-secrets-manager";
 import { ParameterNotFound } from "@aws-sdk/client-ssm";
-import { Code } from "../errors.ts";
-import { classifyAwsError } from "./aws-errors.ts";
+import { Code, ProviderError } from "../errors.ts";
+import { toAwsError, toAwsErrorFromCode } from "./aws-errors.ts";
 
 const metadata = (httpStatusCode: number) => ({ $metadata: { httpStatusCode } });
 
-describe("classifyAwsError()", () => {
+describe("toAwsError()", () => {
   test("NotFound errors of both services are client errors", () => {
-    const sm = classifyAwsError(
-      new ResourceNotFoundException({ message: "gone", ...metadata(400) }),
-    );
-    expect(sm).toEqual({
+    const sm = toAwsError(new ResourceNotFoundException({ message: "gone", ...metadata(400) }));
+    expect(sm).toMatchObject({
       code: Code.NotFound,
       awsCode: "ResourceNotFoundException",
-      message: "gone",
+      awsMessage: "gone",
       isServerSide: false,
+      message: "ResourceNotFoundException: gone",
+      reason: "ResourceNotFoundException",
     });
-    expect(classifyAwsError(new ParameterNotFound({ message: "x", ...metadata(400) })).code).toBe(
+    expect(sm).toBeInstanceOf(ProviderError);
+    expect(toAwsError(new ParameterNotFound({ message: "x", ...metadata(400) })).code).toBe(
       Code.NotFound,
     );
   });
@@ -32,8 +33,8 @@ describe("classifyAwsError()", () => {
       $fault: "client",
       ...metadata(400),
     });
-    expect(classifyAwsError(denied).code).toBe(Code.PermissionDenied);
-    expect(classifyAwsError(new DecryptionFailure({ message: "kms", ...metadata(400) })).code).toBe(
+    expect(toAwsError(denied).code).toBe(Code.PermissionDenied);
+    expect(toAwsError(new DecryptionFailure({ message: "kms", ...metadata(400) })).code).toBe(
       Code.PermissionDenied,
     );
   });
@@ -44,12 +45,12 @@ describe("classifyAwsError()", () => {
       $fault: "client",
       ...metadata(400),
     });
-    expect(classifyAwsError(throttled)).toMatchObject({ code: Code.Internal, isServerSide: true });
+    expect(toAwsError(throttled)).toMatchObject({ code: Code.Internal, isServerSide: true });
   });
 
   test("5xx answers are server-side", () => {
     expect(
-      classifyAwsError(new InternalServiceError({ message: "oops", ...metadata(500) })),
+      toAwsError(new InternalServiceError({ message: "oops", ...metadata(500) })),
     ).toMatchObject({
       code: Code.Internal,
       isServerSide: true,
@@ -60,7 +61,7 @@ describe("classifyAwsError()", () => {
     const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), {
       code: "ECONNREFUSED",
     });
-    expect(classifyAwsError(refused)).toMatchObject({
+    expect(toAwsError(refused)).toMatchObject({
       awsCode: "ECONNREFUSED",
       isServerSide: true,
     });
@@ -72,7 +73,7 @@ describe("classifyAwsError()", () => {
       $fault: "client",
       ...metadata(400),
     });
-    expect(classifyAwsError(invalid).code).toBe(Code.Unauthenticated);
+    expect(toAwsError(invalid).code).toBe(Code.Unauthenticated);
   });
 
   test("an unknown 4xx is a client error", () => {
@@ -81,7 +82,7 @@ describe("classifyAwsError()", () => {
       $fault: "client",
       ...metadata(409),
     });
-    expect(classifyAwsError(odd)).toMatchObject({ code: Code.Internal, isServerSide: false });
+    expect(toAwsError(odd)).toMatchObject({ code: Code.Internal, isServerSide: false });
   });
 
   test("a response the SDK could not parse never lends its parser message", () => {
@@ -90,26 +91,33 @@ describe("classifyAwsError()", () => {
       value: '{"SecretString": s3cretValue',
     });
     Object.defineProperty(parseError, "$response", { value: { statusCode: 200 } });
-    const failure = classifyAwsError(parseError);
-    expect(failure.message).toContain("could not be parsed");
-    expect(JSON.stringify(failure)).not.toContain("s3cretValue");
+    const failure = toAwsError(parseError);
+    expect(failure.awsMessage).toContain("could not be parsed");
+    expect(failure.message).not.toContain("s3cretValue");
   });
 
   test("non-errors are described, not thrown", () => {
-    expect(classifyAwsError("weird")).toMatchObject({ awsCode: "UnknownError", message: "weird" });
+    expect(toAwsError("weird")).toMatchObject({ awsCode: "UnknownError", awsMessage: "weird" });
+  });
+
+  test("an AwsError passes through as it is", () => {
+    const classified = toAwsError(
+      new ResourceNotFoundException({ message: "gone", ...metadata(400) }),
+    );
+    expect(toAwsError(classified)).toBe(classified);
   });
 });
 
-describe("classifyAwsError() for answers that are not AWS's", () => {
+describe("toAwsError() for answers that are not AWS's", () => {
   test("an answer without an error code (a proxy's HTML page) names the HTTP status", () => {
     const html = Object.assign(new Error("Unknown"), {
       name: "Unknown",
       $fault: "server",
       $metadata: { httpStatusCode: 502 },
     });
-    expect(classifyAwsError(html)).toMatchObject({
+    expect(toAwsError(html)).toMatchObject({
       awsCode: "HTTP502",
-      message:
+      awsMessage:
         "an answer (HTTP 502) without an AWS error code (a proxy or load balancer in the way?)",
       isServerSide: true,
     });
@@ -123,8 +131,8 @@ describe("classifyAwsError() for answers that are not AWS's", () => {
         $responseBodyText: "s3cr3t",
       },
     );
-    const failure = classifyAwsError(parse);
-    expect(failure.message).toContain("(HTTP 200) could not be parsed");
+    const failure = toAwsError(parse);
+    expect(failure.awsMessage).toContain("(HTTP 200) could not be parsed");
     expect(failure.message).not.toContain("s3cr3t");
   });
 
@@ -135,6 +143,25 @@ describe("classifyAwsError() for answers that are not AWS's", () => {
       ),
       { code: "ECONNRESET" },
     );
-    expect(classifyAwsError(reset).message).toBe("The socket connection was closed unexpectedly");
+    expect(toAwsError(reset).awsMessage).toBe("The socket connection was closed unexpectedly");
+  });
+});
+
+describe("toAwsErrorFromCode()", () => {
+  test("classifies the codes AWS reports inside successful answers by name", () => {
+    expect(toAwsErrorFromCode("ResourceNotFoundException", "no such secret")).toMatchObject({
+      code: Code.NotFound,
+      isServerSide: false,
+      message: "ResourceNotFoundException: no such secret",
+    });
+    expect(toAwsErrorFromCode("DecryptionFailure", "kms").code).toBe(Code.PermissionDenied);
+    expect(toAwsErrorFromCode("ThrottlingException", "slow").isServerSide).toBe(true);
+  });
+
+  test("an unknown code is a client error, so no failover hides it", () => {
+    expect(toAwsErrorFromCode("SomethingNew", "odd")).toMatchObject({
+      code: Code.Internal,
+      isServerSide: false,
+    });
   });
 });

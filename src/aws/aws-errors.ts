@@ -1,17 +1,37 @@
-import { Code } from "../errors.ts";
+import { Code, ProviderError } from "../errors.ts";
 
-/** What a failed AWS call means for the mount (SPEC §5.5, §7). */
-export interface AwsFailure {
-  code: Code;
+/** What an AWS failure is, read off the SDK's error or AWS's own error code. */
+export interface AwsErrorFields {
   /** AWS error code (`AccessDeniedException`), or a transport name (`ECONNREFUSED`, `TimeoutError`). */
   awsCode: string;
   /** AWS's message, which names resources and principals but never secret values. */
-  message: string;
+  awsMessage: string;
   /**
    * Server-side failures (5xx, throttling after retries, timeouts, network) may be answered by the
    * failover region; client errors stop the mount. Upstream calls this `IsFatalError`, inverted.
    */
   isServerSide: boolean;
+}
+
+/**
+ * A failed AWS call, classified at the adapter that caught it (SPEC §5.5, §7). Its message is
+ * `<awsCode>: <awsMessage>`; the stage that made the call adds which object or role it was for.
+ */
+export class AwsError extends ProviderError {
+  override name = "AwsError";
+  readonly awsCode: string;
+  readonly awsMessage: string;
+  readonly isServerSide: boolean;
+
+  constructor(code: Code, fields: AwsErrorFields, options: { cause?: unknown } = {}) {
+    super(code, `${fields.awsCode}: ${fields.awsMessage}`, {
+      reason: fields.awsCode,
+      cause: options.cause,
+    });
+    this.awsCode = fields.awsCode;
+    this.awsMessage = fields.awsMessage;
+    this.isServerSide = fields.isServerSide;
+  }
 }
 
 const permissionDenied = new Set([
@@ -60,36 +80,61 @@ const invalidArgument = new Set([
 ]);
 
 /**
- * Classifies any error thrown by an AWS SDK v3 call. Reads the SDK's own fields (`name`, `$fault`,
- * `$metadata.httpStatusCode`) and walks `cause` for transport errors, so it also works for errors
- * that never reached AWS. IDP-communication problems are the identity provider's, not the pod's,
- * so they count as server-side.
+ * Classifies any error thrown by an AWS SDK v3 call, at the adapter that made it. Reads the SDK's
+ * own fields (`name`, `$fault`, `$metadata.httpStatusCode`) and walks `cause` for transport errors,
+ * so it also works for errors that never reached AWS:
+ * - throttling → INTERNAL, server-side (AWS answers 400, but another region or later may work)
+ * - AccessDenied and KMS failures → PERMISSION_DENIED; ResourceNotFound, ParameterNotFound → NOT_FOUND
+ * - IDP communication errors → INTERNAL, server-side: the identity provider is at fault, not the pod
+ * - rejected tokens and signatures → UNAUTHENTICATED; validation errors → INVALID_ARGUMENT
+ * - other 5xx → INTERNAL, server-side; other 403 / 404 → PERMISSION_DENIED / NOT_FOUND
+ * - other 4xx → INTERNAL, client-side (no failover: the other region would say the same)
+ * - no HTTP answer at all (refused, reset, DNS, TLS, socket timeout) → INTERNAL, server-side
+ * An {@link AwsError} passes through unchanged.
  */
-export function classifyAwsError(error: unknown): AwsFailure {
-  const fields = readErrorFields(error);
-  const { name, message, fault, status } = fields;
-  const failure = (code: Code, isServerSide: boolean): AwsFailure => ({
-    code,
-    awsCode: name,
-    message,
-    isServerSide,
-  });
-  if (throttling.has(name)) return failure(Code.Internal, true);
-  if (permissionDenied.has(name)) return failure(Code.PermissionDenied, false);
-  if (notFound.has(name)) return failure(Code.NotFound, false);
-  if (name.startsWith("IDPCommunicationError")) return failure(Code.Internal, true);
-  if (unauthenticated.has(name)) return failure(Code.Unauthenticated, false);
-  if (invalidArgument.has(name)) return failure(Code.InvalidArgument, false);
-  if (fault === "server" || (status !== undefined && status >= 500)) {
+export function toAwsError(error: unknown): AwsError {
+  if (error instanceof AwsError) return error;
+  const { name: awsCode, message: awsMessage, fault, status } = readErrorFields(error);
+  const known = classifyAwsCode(awsCode, awsMessage);
+  if (known !== undefined) return new AwsError(known.code, known.fields, { cause: error });
+  const failure = (code: Code, isServerSide: boolean) =>
+    new AwsError(code, { awsCode, awsMessage, isServerSide }, { cause: error });
+  if (fault === "server" || (status !== undefined && status >= 500))
     return failure(Code.Internal, true);
-  }
   if (status === 403) return failure(Code.PermissionDenied, false);
   if (status === 404) return failure(Code.NotFound, false);
-  if (fault === "client" || (status !== undefined && status >= 400)) {
+  if (fault === "client" || (status !== undefined && status >= 400))
     return failure(Code.Internal, false);
-  }
-  // No HTTP answer at all: connection refused or reset, DNS, TLS, socket timeout.
   return failure(Code.Internal, true);
+}
+
+/**
+ * Classifies an error AWS reported inside a successful answer, by its code alone: the per-secret
+ * `Errors` of BatchGetSecretValue, or the names GetParameters lists as `InvalidParameters`. Codes
+ * not in the tables are client errors.
+ */
+export function toAwsErrorFromCode(awsCode: string, awsMessage: string): AwsError {
+  const known = classifyAwsCode(awsCode, awsMessage);
+  if (known !== undefined) return new AwsError(known.code, known.fields);
+  return new AwsError(Code.Internal, { awsCode, awsMessage, isServerSide: false });
+}
+
+/** The mapping of AWS error codes the provider knows by name. */
+function classifyAwsCode(
+  awsCode: string,
+  awsMessage: string,
+): { code: Code; fields: AwsErrorFields } | undefined {
+  const as = (code: Code, isServerSide: boolean) => ({
+    code,
+    fields: { awsCode, awsMessage, isServerSide },
+  });
+  if (throttling.has(awsCode)) return as(Code.Internal, true);
+  if (permissionDenied.has(awsCode)) return as(Code.PermissionDenied, false);
+  if (notFound.has(awsCode)) return as(Code.NotFound, false);
+  if (awsCode.startsWith("IDPCommunicationError")) return as(Code.Internal, true);
+  if (unauthenticated.has(awsCode)) return as(Code.Unauthenticated, false);
+  if (invalidArgument.has(awsCode)) return as(Code.InvalidArgument, false);
+  return undefined;
 }
 
 function readErrorFields(error: unknown): {

@@ -3,6 +3,7 @@ import type { AwsCallEvent, Metrics } from "../metrics.ts";
 import { noopMetrics } from "../metrics.ts";
 import { Redacted } from "../redacted.ts";
 import type { AwsApis } from "./aws-apis.ts";
+import { toAwsError } from "./aws-errors.ts";
 import { instrumentAwsApis } from "./instrument-aws-apis.ts";
 
 /** Metrics that keep every AWS call event. */
@@ -11,13 +12,15 @@ function recordingMetrics(): Metrics & { calls: AwsCallEvent[] } {
   return { ...noopMetrics, calls, awsCall: (event) => calls.push(event) };
 }
 
-/** An SDK-shaped service error. */
+/** What an adapter throws for an AWS error answer. */
 function serviceError(name: string, httpStatusCode: number) {
-  return Object.assign(new Error(`${name} happened`), {
-    name,
-    $fault: httpStatusCode >= 500 ? "server" : "client",
-    $metadata: { httpStatusCode },
-  });
+  return toAwsError(
+    Object.assign(new Error(`${name} happened`), {
+      name,
+      $fault: httpStatusCode >= 500 ? "server" : "client",
+      $metadata: { httpStatusCode },
+    }),
+  );
 }
 
 class SsmPort {
@@ -95,11 +98,14 @@ describe("instrumentAwsApis()", () => {
     expect(metrics.calls[0]?.outcome).toBe("ResourceNotFoundException");
   });
 
-  test("labels transport failures with their code and odd error names as OtherError", async () => {
+  test("labels transport failures with their code, and odd error names and bugs as OtherError", async () => {
     const metrics = recordingMetrics();
-    const refused = Object.assign(new Error("connect failed"), { code: "ECONNREFUSED" });
-    const odd = Object.assign(new Error("x"), { name: "Not a {label}" });
-    for (const failure of [refused, odd]) {
+    const refused = toAwsError(
+      Object.assign(new Error("connect failed"), { code: "ECONNREFUSED" }),
+    );
+    const odd = toAwsError(Object.assign(new Error("x"), { name: "Not a {label}" }));
+    const bug = new TypeError("undefined is not a function");
+    for (const failure of [refused, odd, bug]) {
       const { apis } = fakeApis({ secretsError: failure });
       await instrumentAwsApis(apis, metrics)
         .forRegion("us-east-1", credentials)
@@ -109,7 +115,11 @@ describe("instrumentAwsApis()", () => {
         )
         .catch(() => {});
     }
-    expect(metrics.calls.map((c) => c.outcome)).toEqual(["ECONNREFUSED", "OtherError"]);
+    expect(metrics.calls.map((c) => c.outcome)).toEqual([
+      "ECONNREFUSED",
+      "OtherError",
+      "OtherError",
+    ]);
   });
 
   test("instruments STS and class-based ports, keeping `this`", async () => {

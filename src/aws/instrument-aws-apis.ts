@@ -1,6 +1,6 @@
 import type { Metrics } from "../metrics.ts";
 import type { AwsApis, RegionalApis } from "./aws-apis.ts";
-import { classifyAwsError } from "./aws-errors.ts";
+import { AwsError } from "./aws-errors.ts";
 
 /** Options of {@link instrumentAwsApis}. */
 export interface InstrumentAwsApisOptions {
@@ -96,8 +96,11 @@ function methodNames(port: object): string[] {
   return [...names];
 }
 
-/** The AWS error code as a label value; odd codes collapse so the label set stays bounded. */
+/**
+ * The AWS error code as a label value (the adapters throw only {@link AwsError}); odd codes
+ * collapse so the label set stays bounded.
+ */
 function toOutcome(error: unknown): string {
-  const code = classifyAwsError(error).awsCode;
+  const code = error instanceof AwsError ? error.awsCode : "OtherError";
   return /^[A-Za-z][\w.-]{0,63}$/.test(code) ? code : "OtherError";
 }

@@ -114,4 +114,55 @@ describe("createPodIdentityAgentApi()", () => {
     expect((failure as ProviderError).message).not.toContain("eyJ.unknown");
     expect(ipv4.requests.length).toBe(before + 1);
   });
+
+  test("a 403 is PERMISSION_DENIED at once, without retries", async () => {
+    ipv4.failNext(403, 1);
+    const agent = createPodIdentityAgentApi({ url: ipv4.url, retryBaseMs: 5 });
+    const before = ipv4.requests.length;
+    const failure = await agent
+      .fetchCredentials(new Redacted(token), { addressType: "ipv4", signal: signal() })
+      .catch((e: unknown) => e);
+    expect(failure).toMatchObject({ code: Code.PermissionDenied, reason: "PodIdentityRejected" });
+    expect((failure as ProviderError).message).toContain("refused the pod's token (HTTP 403)");
+    expect(ipv4.requests.length).toBe(before + 1);
+  });
+
+  test("giving up names the agent's last answer and the attempts", async () => {
+    ipv4.failNext(503, 1000);
+    try {
+      const agent = createPodIdentityAgentApi({ url: ipv4.url, retryBaseMs: 5 });
+      const failure = await agent
+        .fetchCredentials(new Redacted(token), {
+          addressType: "ipv4",
+          signal: AbortSignal.timeout(300),
+        })
+        .catch((e: unknown) => e);
+      expect(failure).toMatchObject({ code: Code.Internal, reason: "PodIdentityAgentUnavailable" });
+      expect((failure as ProviderError).message).toMatch(
+        /after \d+ attempts in \d+\.\ds: the agent at .* answered HTTP 503/,
+      );
+    } finally {
+      ipv4.failNext(503, 0);
+    }
+  });
+
+  test("an unreachable agent is given up after retryForMs, well before the mount budget", async () => {
+    const agent = createPodIdentityAgentApi({
+      url: closedIpv4Url,
+      retryBaseMs: 20,
+      retryForMs: 300,
+    });
+    const started = performance.now();
+    const failure = await agent
+      .fetchCredentials(new Redacted(token), {
+        addressType: "ipv4",
+        signal: AbortSignal.timeout(60_000),
+      })
+      .catch((e: unknown) => e);
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(failure).toMatchObject({ code: Code.Internal, reason: "PodIdentityAgentUnavailable" });
+    expect((failure as ProviderError).message).toMatch(
+      /after \d+ attempts in 0\.\ds: cannot reach/,
+    );
+  });
 });

@@ -1,10 +1,13 @@
-import {
-  BatchGetSecretValueCommand,
-  GetSecretValueCommand,
-  type GetSecretValueCommandOutput,
-  type SecretsManagerClient,
+import type {
+  BatchGetSecretValueCommandOutput,
+  GetSecretValueCommandOutput,
+  SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
+import { type CallOptions, countAwsCall } from "../call-options.ts";
+import { Code } from "../errors.ts";
 import { Redacted } from "../redacted.ts";
+import { AwsError, toAwsError } from "./aws-errors.ts";
+import { loadAwsSdk } from "./load-aws-sdk.ts";
 
 /** Input of {@link SecretsManagerApi.getSecretValue}. */
 export interface GetSecretValueInput {
@@ -39,41 +42,53 @@ export interface BatchGetSecretValueResult {
 
 /** The Secrets Manager calls the provider makes (port; the adapter below uses SDK v3). */
 export interface SecretsManagerApi {
-  getSecretValue(
-    input: GetSecretValueInput,
-    options: { signal: AbortSignal },
-  ): Promise<SecretValue>;
+  getSecretValue(input: GetSecretValueInput, options: CallOptions): Promise<SecretValue>;
   /** The AWSCURRENT values of at most 20 secrets (names or ARNs) in one call. */
   batchGetSecretValue(
     secretIds: readonly string[],
-    options: { signal: AbortSignal },
+    options: CallOptions,
   ): Promise<BatchGetSecretValueResult>;
 }
 
 /**
  * Adapts an SDK `SecretsManagerClient` (bound to a region and credentials), obtained from
- * `client()` on each call so that it can be built lazily.
+ * `client()` on each call so that it can be built lazily (with the SDK itself, {@link loadAwsSdk}).
+ * @throws AwsError for every failure, classified by {@link toAwsError}
  */
-export function createSecretsManagerApi(client: () => SecretsManagerClient): SecretsManagerApi {
+export function createSecretsManagerApi(
+  client: () => Promise<SecretsManagerClient>,
+): SecretsManagerApi {
   return {
-    async getSecretValue(input, { signal }) {
-      const output = await client().send(
-        new GetSecretValueCommand({
-          SecretId: input.secretId,
-          VersionId: input.versionId,
-          VersionStage: input.versionStage,
-        }),
-        { abortSignal: signal },
-      );
+    async getSecretValue(input, options) {
+      countAwsCall(options);
+      let output: GetSecretValueCommandOutput;
+      try {
+        const { GetSecretValueCommand } = (await loadAwsSdk()).secretsManager;
+        output = await (await client()).send(
+          new GetSecretValueCommand({
+            SecretId: input.secretId,
+            VersionId: input.versionId,
+            VersionStage: input.versionStage,
+          }),
+          { abortSignal: options.signal },
+        );
+      } catch (error) {
+        throw toAwsError(error);
+      }
       return toSecretValue(output, input.secretId);
     },
-    async batchGetSecretValue(secretIds, { signal }) {
-      const output = await client().send(
-        new BatchGetSecretValueCommand({ SecretIdList: [...secretIds] }),
-        {
-          abortSignal: signal,
-        },
-      );
+    async batchGetSecretValue(secretIds, options) {
+      countAwsCall(options);
+      let output: BatchGetSecretValueCommandOutput;
+      try {
+        const { BatchGetSecretValueCommand } = (await loadAwsSdk()).secretsManager;
+        output = await (await client()).send(
+          new BatchGetSecretValueCommand({ SecretIdList: [...secretIds] }),
+          { abortSignal: options.signal },
+        );
+      } catch (error) {
+        throw toAwsError(error);
+      }
       return {
         values: (output.SecretValues ?? []).map((value) => toSecretValue(value, value.Name ?? "")),
         errors: (output.Errors ?? []).map((error) => ({
@@ -99,9 +114,11 @@ function toSecretValue(
   if (output.SecretString !== undefined) bytes = encoder.encode(output.SecretString);
   else if (output.SecretBinary !== undefined) bytes = output.SecretBinary;
   else
-    throw new Error(
-      `GetSecretValue returned neither SecretString nor SecretBinary for "${secretId}"`,
-    );
+    throw new AwsError(Code.Internal, {
+      awsCode: "InvalidResponse",
+      awsMessage: `the answer for "${secretId}" holds neither SecretString nor SecretBinary`,
+      isServerSide: true,
+    });
   return {
     arn: output.ARN ?? secretId,
     name: output.Name ?? secretId,

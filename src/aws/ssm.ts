@@ -1,5 +1,8 @@
-import { GetParametersCommand, type Parameter, type SSMClient } from "@aws-sdk/client-ssm";
+import type { GetParametersCommandOutput, Parameter, SSMClient } from "@aws-sdk/client-ssm";
+import { type CallOptions, countAwsCall } from "../call-options.ts";
 import { Redacted } from "../redacted.ts";
+import { toAwsError } from "./aws-errors.ts";
+import { loadAwsSdk } from "./load-aws-sdk.ts";
 
 /** One parameter returned by GetParameters. */
 export interface SsmParameterValue {
@@ -10,8 +13,6 @@ export interface SsmParameterValue {
   arn: string;
   /** Version number as decimal text. */
   version: string;
-  /** `String`, `StringList` or `SecureString`. */
-  type: string;
   bytes: Redacted<Uint8Array>;
 }
 
@@ -25,17 +26,27 @@ export interface GetParametersResult {
 /** The SSM Parameter Store calls the provider makes (port). */
 export interface SsmApi {
   /** At most 10 names (with optional `:version` / `:label` selector); always decrypted. */
-  getParameters(names: string[], options: { signal: AbortSignal }): Promise<GetParametersResult>;
+  getParameters(names: string[], options: CallOptions): Promise<GetParametersResult>;
 }
 
-/** Adapts an SDK `SSMClient` (bound to a region and credentials), built lazily by `client()`. */
-export function createSsmApi(client: () => SSMClient): SsmApi {
+/**
+ * Adapts an SDK `SSMClient` (bound to a region and credentials), built lazily by `client()`.
+ * @throws AwsError for every failure, classified by {@link toAwsError}
+ */
+export function createSsmApi(client: () => Promise<SSMClient>): SsmApi {
   return {
-    async getParameters(names, { signal }) {
-      const output = await client().send(
-        new GetParametersCommand({ Names: names, WithDecryption: true }),
-        { abortSignal: signal },
-      );
+    async getParameters(names, options) {
+      countAwsCall(options);
+      let output: GetParametersCommandOutput;
+      try {
+        const { GetParametersCommand } = (await loadAwsSdk()).ssm;
+        output = await (await client()).send(
+          new GetParametersCommand({ Names: names, WithDecryption: true }),
+          { abortSignal: options.signal },
+        );
+      } catch (error) {
+        throw toAwsError(error);
+      }
       return {
         parameters: (output.Parameters ?? []).map(toParameterValue),
         invalidParameters: output.InvalidParameters ?? [],
@@ -52,7 +63,6 @@ function toParameterValue(parameter: Parameter): SsmParameterValue {
     selector: parameter.Selector || undefined,
     arn: parameter.ARN ?? "",
     version: String(parameter.Version ?? ""),
-    type: parameter.Type ?? "String",
     bytes: new Redacted(encoder.encode(parameter.Value ?? "")),
   };
 }

@@ -1,11 +1,10 @@
-import {
-  AssumeRoleCommand,
-  AssumeRoleWithWebIdentityCommand,
-  type Credentials,
-  type STSClient,
-} from "@aws-sdk/client-sts";
+import type { Credentials, STSClient } from "@aws-sdk/client-sts";
+import { type CallOptions, countAwsCall } from "../call-options.ts";
+import { Code } from "../errors.ts";
 import type { Redacted } from "../redacted.ts";
 import type { AwsCredentials } from "./aws-credentials.ts";
+import { AwsError, toAwsError } from "./aws-errors.ts";
+import { loadAwsSdk } from "./load-aws-sdk.ts";
 
 /** Input of {@link StsApi.assumeRoleWithWebIdentity}. */
 export interface AssumeRoleWithWebIdentityInput {
@@ -28,52 +27,77 @@ export interface AssumeRoleInput {
 export interface StsApi {
   assumeRoleWithWebIdentity(
     input: AssumeRoleWithWebIdentityInput,
-    options: { signal: AbortSignal },
+    options: CallOptions,
   ): Promise<AwsCredentials>;
   /** Signed with the credentials the client was created with (the pod's). */
-  assumeRole(input: AssumeRoleInput, options: { signal: AbortSignal }): Promise<AwsCredentials>;
+  assumeRole(input: AssumeRoleInput, options: CallOptions): Promise<AwsCredentials>;
 }
 
 /**
  * Adapts an SDK `STSClient` bound to one region (regional STS endpoint). A client without
  * credentials can only make the unsigned web-identity exchange; one created with the pod's
  * credentials signs `AssumeRole` for chaining.
+ * @throws AwsError for every failure, classified by {@link toStsError}
  */
-export function createStsApi(client: STSClient): StsApi {
+export function createStsApi(client: () => Promise<STSClient>): StsApi {
   return {
-    async assumeRole(input, { signal }) {
-      const output = await client.send(
-        new AssumeRoleCommand({
-          RoleArn: input.roleArn,
-          RoleSessionName: input.sessionName,
-          ExternalId: input.externalId,
-          DurationSeconds: input.durationSeconds,
-        }),
-        { abortSignal: signal },
-      );
-      return toAwsCredentials(output.Credentials, "AssumeRole");
+    async assumeRole(input, options) {
+      countAwsCall(options);
+      try {
+        const { AssumeRoleCommand } = (await loadAwsSdk()).sts;
+        const output = await (await client()).send(
+          new AssumeRoleCommand({
+            RoleArn: input.roleArn,
+            RoleSessionName: input.sessionName,
+            ExternalId: input.externalId,
+            DurationSeconds: input.durationSeconds,
+          }),
+          { abortSignal: options.signal },
+        );
+        return toAwsCredentials(output.Credentials);
+      } catch (error) {
+        throw toStsError(error);
+      }
     },
-    async assumeRoleWithWebIdentity(input, { signal }) {
-      const output = await client.send(
-        new AssumeRoleWithWebIdentityCommand({
-          RoleArn: input.roleArn,
-          RoleSessionName: input.sessionName,
-          WebIdentityToken: input.token.reveal(),
-        }),
-        { abortSignal: signal },
-      );
-      return toAwsCredentials(output.Credentials, "AssumeRoleWithWebIdentity");
+    async assumeRoleWithWebIdentity(input, options) {
+      countAwsCall(options);
+      try {
+        const { AssumeRoleWithWebIdentityCommand } = (await loadAwsSdk()).sts;
+        const output = await (await client()).send(
+          new AssumeRoleWithWebIdentityCommand({
+            RoleArn: input.roleArn,
+            RoleSessionName: input.sessionName,
+            WebIdentityToken: input.token.reveal(),
+          }),
+          { abortSignal: options.signal },
+        );
+        return toAwsCredentials(output.Credentials);
+      } catch (error) {
+        throw toStsError(error);
+      }
     },
   };
 }
 
-/** Converts STS `Credentials`; throws when STS answered without them (never expected). */
-export function toAwsCredentials(
-  credentials: Credentials | undefined,
-  operation: string,
-): AwsCredentials {
+/**
+ * Classifies a failed STS call as {@link toAwsError} does, except that STS rejecting the request
+ * itself (a malformed role ARN, a duration the role does not allow) is FAILED_PRECONDITION: the
+ * SecretProviderClass or the ServiceAccount's annotation is wrong, not the Mount request.
+ */
+export function toStsError(error: unknown): AwsError {
+  const classified = toAwsError(error);
+  if (classified.code !== Code.InvalidArgument) return classified;
+  return new AwsError(Code.FailedPrecondition, classified, { cause: classified.cause });
+}
+
+/** Converts STS `Credentials`; an answer without them (never expected) is a server fault. */
+function toAwsCredentials(credentials: Credentials | undefined): AwsCredentials {
   if (!credentials?.AccessKeyId || !credentials.SecretAccessKey) {
-    throw new Error(`STS ${operation} returned no credentials`);
+    throw new AwsError(Code.Internal, {
+      awsCode: "InvalidResponse",
+      awsMessage: "the answer holds no credentials",
+      isServerSide: true,
+    });
   }
   return {
     accessKeyId: credentials.AccessKeyId,

@@ -3,7 +3,7 @@ import type { AwsCredentials } from "../aws/aws-credentials.ts";
 import { Redacted } from "../redacted.ts";
 import { createCredentialCache, credentialRefreshMarginMs } from "./credential-cache.ts";
 
-const signal = new AbortController().signal;
+const options = { signal: new AbortController().signal };
 const credentials = (id: string, expiration: number | undefined) =>
   new Redacted<AwsCredentials>({
     accessKeyId: id,
@@ -18,17 +18,17 @@ describe("createCredentialCache()", () => {
     let loads = 0;
     const cache = createCredentialCache({ now: () => now });
     const load = async () => credentials(`AKID${++loads}`, 3_600_000);
-    expect((await cache.get("a", signal, load)).reveal().accessKeyId).toBe("AKID1");
+    expect((await cache.get("a", options, load)).reveal().accessKeyId).toBe("AKID1");
     now = 3_600_000 - credentialRefreshMarginMs - 1;
-    expect((await cache.get("a", signal, load)).reveal().accessKeyId).toBe("AKID1");
+    expect((await cache.get("a", options, load)).reveal().accessKeyId).toBe("AKID1");
     now = 3_600_000 - credentialRefreshMarginMs;
-    expect((await cache.get("a", signal, load)).reveal().accessKeyId).toBe("AKID2");
+    expect((await cache.get("a", options, load)).reveal().accessKeyId).toBe("AKID2");
   });
 
   test("never hands one key's credentials to another key", async () => {
     const cache = createCredentialCache();
-    await cache.get("irsa/ns/a", signal, async () => credentials("A", Date.now() + 3_600_000));
-    const other = await cache.get("irsa/ns/b", signal, async () =>
+    await cache.get("irsa/ns/a", options, async () => credentials("A", Date.now() + 3_600_000));
+    const other = await cache.get("irsa/ns/b", options, async () =>
       credentials("B", Date.now() + 3_600_000),
     );
     expect(other.reveal().accessKeyId).toBe("B");
@@ -37,11 +37,11 @@ describe("createCredentialCache()", () => {
   test("keeps nothing without an expiration, and nothing after a failed load", async () => {
     let loads = 0;
     const cache = createCredentialCache();
-    await cache.get("a", signal, async () => credentials(`${++loads}`, undefined));
-    await cache.get("a", signal, async () => credentials(`${++loads}`, undefined));
+    await cache.get("a", options, async () => credentials(`${++loads}`, undefined));
+    await cache.get("a", options, async () => credentials(`${++loads}`, undefined));
     expect(loads).toBe(2);
     await expect(
-      cache.get("b", signal, () => Promise.reject(new Error("sts down"))),
+      cache.get("b", options, () => Promise.reject(new Error("sts down"))),
     ).rejects.toThrow("sts down");
     expect(cache.size).toBe(0);
   });
@@ -51,7 +51,7 @@ describe("createCredentialCache()", () => {
     const cache = createCredentialCache();
     const results = await Promise.all(
       Array.from({ length: 10 }, () =>
-        cache.get("a", signal, async () => {
+        cache.get("a", options, async () => {
           loads++;
           await Bun.sleep(5);
           return credentials("A", Date.now() + 3_600_000);

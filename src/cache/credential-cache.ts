@@ -1,6 +1,8 @@
 import { createCoalescer } from "../async/coalescer.ts";
 import type { AwsCredentials } from "../aws/aws-credentials.ts";
+import { type CallOptions, countLookup } from "../call-options.ts";
 import type { Redacted } from "../redacted.ts";
+import { createLruCache } from "./lru-cache.ts";
 
 /** Credentials are refreshed this long before they expire (SPEC §5.3). */
 export const credentialRefreshMarginMs = 5 * 60_000;
@@ -11,6 +13,8 @@ export interface CredentialCacheOptions {
   now?: () => number;
   /** Reports each lookup (joining a load already in flight counts as a miss). */
   onLookup?: (hit: boolean) => void;
+  /** Identities kept; the least recently used go first. @default 10000 */
+  maxEntries?: number;
 }
 
 /** Loads credentials for one identity; `signal` is shared by every caller waiting for it. */
@@ -23,7 +27,7 @@ export interface CredentialCache {
    * same key. Failed loads are not cached. Keys must identify the identity completely (auth mode,
    * namespace, service account, role, chained role): entries are never shared across keys.
    */
-  get(key: string, signal: AbortSignal, load: CredentialLoader): Promise<Redacted<AwsCredentials>>;
+  get(key: string, options: CallOptions, load: CredentialLoader): Promise<Redacted<AwsCredentials>>;
   /** Drops `key`, e.g. after AWS rejected its credentials. */
   delete(key: string): void;
   readonly size: number;
@@ -32,36 +36,34 @@ export interface CredentialCache {
 /** Creates the process-wide credential cache. Credentials without an expiration are not kept. */
 export function createCredentialCache(options: CredentialCacheOptions = {}): CredentialCache {
   const now = options.now ?? Date.now;
-  const entries = new Map<string, { credentials: Redacted<AwsCredentials>; refreshAt: number }>();
+  // Expirations are wall-clock times, so is the cache's clock.
+  const entries = createLruCache<Redacted<AwsCredentials>>({
+    maxEntries: options.maxEntries ?? 10_000,
+    now,
+  });
   const loads = createCoalescer<Redacted<AwsCredentials>>();
 
   const store = (key: string, credentials: Redacted<AwsCredentials>) => {
     const expiration = credentials.reveal().expiration?.getTime();
     if (expiration === undefined) return;
-    const at = now();
-    for (const [other, entry] of entries) if (entry.refreshAt <= at) entries.delete(other);
-    entries.set(key, { credentials, refreshAt: expiration - credentialRefreshMarginMs });
+    entries.set(key, credentials, { expiresAt: expiration - credentialRefreshMarginMs });
   };
 
   return {
-    async get(key, signal, load) {
-      const entry = entries.get(key);
-      if (entry && entry.refreshAt > now()) {
-        options.onLookup?.(true);
-        return entry.credentials;
-      }
-      options.onLookup?.(false);
+    async get(key, { signal, tally }, load) {
+      const cached = entries.get(key);
+      options.onLookup?.(cached !== undefined);
+      countLookup(tally, cached !== undefined);
+      if (cached !== undefined) return cached;
       return loads.run(key, signal, async (sharedSignal) => {
         const credentials = await load(sharedSignal);
         store(key, credentials);
         return credentials;
       });
     },
-    delete(key) {
-      entries.delete(key);
-    },
+    delete: (key) => entries.delete(key),
     get size() {
-      return entries.size;
+      return entries.entries;
     },
   };
 }

@@ -1,12 +1,13 @@
 import { describe, expect, test } from "bun:test";
+import { createMountTally } from "../call-options.ts";
 import { Redacted } from "../redacted.ts";
-import { type CachedValue, createValueCache, toValueKey } from "./value-cache.ts";
+import { type CachedValue, createValueCache, noValueCache, toValueKey } from "./value-cache.ts";
 
 const value = (text: string, version = "v1"): CachedValue => ({
   bytes: new Redacted(new TextEncoder().encode(text)),
   version,
 });
-const signal = new AbortController().signal;
+const options = { signal: new AbortController().signal };
 const text = (v: CachedValue) => new TextDecoder().decode(v.bytes.reveal());
 
 describe("createValueCache()", () => {
@@ -15,11 +16,11 @@ describe("createValueCache()", () => {
     let loads = 0;
     const cache = createValueCache({ ttlMs: 1000, maxBytes: 1 << 20, now: () => now });
     const load = async () => value(`load-${++loads}`);
-    expect(text(await cache.get("k", signal, load))).toBe("load-1");
+    expect(text(await cache.get("k", options, load))).toBe("load-1");
     now = 999;
-    expect(text(await cache.get("k", signal, load))).toBe("load-1");
+    expect(text(await cache.get("k", options, load))).toBe("load-1");
     now = 1000;
-    expect(text(await cache.get("k", signal, load))).toBe("load-2");
+    expect(text(await cache.get("k", options, load))).toBe("load-2");
   });
 
   test("shares one load among concurrent callers of a key", async () => {
@@ -32,9 +33,9 @@ describe("createValueCache()", () => {
       return value("x");
     };
     const all = Promise.all([
-      cache.get("k", signal, load),
-      cache.get("k", signal, load),
-      cache.get("k", signal, load),
+      cache.get("k", options, load),
+      cache.get("k", options, load),
+      cache.get("k", options, load),
     ]);
     gate.resolve();
     expect((await all).map(text)).toEqual(["x", "x", "x"]);
@@ -44,8 +45,8 @@ describe("createValueCache()", () => {
   test("with a TTL of 0 nothing is kept", async () => {
     let loads = 0;
     const cache = createValueCache({ ttlMs: 0, maxBytes: 1 << 20 });
-    await cache.get("k", signal, async () => value(`${++loads}`));
-    await cache.get("k", signal, async () => value(`${++loads}`));
+    await cache.get("k", options, async () => value(`${++loads}`));
+    await cache.get("k", options, async () => value(`${++loads}`));
     expect(loads).toBe(2);
     expect(cache.bytes).toBe(0);
   });
@@ -54,7 +55,7 @@ describe("createValueCache()", () => {
     const cache = createValueCache({ ttlMs: 60_000, maxBytes: 100 });
     const loads: string[] = [];
     const get = (key: string) =>
-      cache.get(key, signal, async () => {
+      cache.get(key, options, async () => {
         loads.push(key);
         return value("x".repeat(40));
       });
@@ -72,18 +73,18 @@ describe("createValueCache()", () => {
 
   test("never keeps a value larger than the bound", async () => {
     const cache = createValueCache({ ttlMs: 60_000, maxBytes: 10 });
-    await cache.get("k", signal, async () => value("x".repeat(50)));
+    await cache.get("k", options, async () => value("x".repeat(50)));
     expect(cache.bytes).toBe(0);
   });
 
   test("does not cache failures, and delete() drops an entry", async () => {
     const cache = createValueCache({ ttlMs: 60_000, maxBytes: 1 << 20 });
-    await expect(cache.get("k", signal, () => Promise.reject(new Error("denied")))).rejects.toThrow(
-      "denied",
-    );
-    expect(text(await cache.get("k", signal, async () => value("ok")))).toBe("ok");
+    await expect(
+      cache.get("k", options, () => Promise.reject(new Error("denied"))),
+    ).rejects.toThrow("denied");
+    expect(text(await cache.get("k", options, async () => value("ok")))).toBe("ok");
     cache.delete("k");
-    expect(text(await cache.get("k", signal, async () => value("again")))).toBe("again");
+    expect(text(await cache.get("k", options, async () => value("again")))).toBe("again");
   });
 
   test("keys of two identities never collide, whatever the names", () => {
@@ -111,8 +112,31 @@ describe("createValueCache()", () => {
       maxBytes: 1 << 20,
       onLookup: (hit) => lookups.push(hit),
     });
-    await cache.get("k", signal, async () => value("v"));
-    await cache.get("k", signal, async () => value("v"));
+    await cache.get("k", options, async () => value("v"));
+    await cache.get("k", options, async () => value("v"));
     expect(lookups).toEqual([false, true]);
+  });
+});
+
+describe("noValueCache", () => {
+  test("loads on every lookup, shares no load in flight and counts each lookup a miss", async () => {
+    let loads = 0;
+    const gate = Promise.withResolvers<void>();
+    const load = async () => {
+      const n = ++loads;
+      await gate.promise;
+      return value(`load-${n}`);
+    };
+    const tally = createMountTally();
+    const all = Promise.all([
+      noValueCache.get("k", { ...options, tally }, load),
+      noValueCache.get("k", { ...options, tally }, load),
+    ]);
+    gate.resolve();
+    expect((await all).map(text)).toEqual(["load-1", "load-2"]);
+    expect(loads).toBe(2);
+    expect(text(await noValueCache.get("k", options, load))).toBe("load-3");
+    expect(tally.cacheMisses).toBe(2);
+    expect(noValueCache.bytes).toBe(0);
   });
 });

@@ -1,5 +1,7 @@
 import { createCoalescer } from "../async/coalescer.ts";
+import { type CallOptions, countLookup } from "../call-options.ts";
 import type { Redacted } from "../redacted.ts";
+import { createLruCache } from "./lru-cache.ts";
 
 /** One fetched object version. */
 export interface CachedValue {
@@ -28,7 +30,7 @@ export interface ValueCache {
    */
   get(
     key: string,
-    signal: AbortSignal,
+    options: CallOptions,
     load: (signal: AbortSignal) => Promise<CachedValue>,
   ): Promise<CachedValue>;
   /** Drops `key` (AccessDenied / NotFound for it). */
@@ -54,54 +56,47 @@ export function toValueKey(parts: {
   ]);
 }
 
-/** Creates a TTL + LRU-by-bytes cache with request coalescing. */
+/** Creates a TTL + LRU-by-bytes cache with request coalescing. Values are shared frozen. */
 export function createValueCache(options: ValueCacheOptions): ValueCache {
   const now = options.now ?? Date.now;
-  // Map iteration order is insertion order: re-inserting on a hit keeps the LRU entry first.
-  const entries = new Map<string, { value: CachedValue; expiresAt: number; size: number }>();
+  const entries = createLruCache<CachedValue>({ maxSize: options.maxBytes, now });
   const loads = createCoalescer<CachedValue>();
-  let bytes = 0;
-
-  const remove = (key: string) => {
-    const entry = entries.get(key);
-    if (!entry) return;
-    entries.delete(key);
-    bytes -= entry.size;
-  };
 
   const store = (key: string, value: CachedValue) => {
     if (options.ttlMs <= 0) return;
     const size = value.bytes.reveal().byteLength + key.length + value.version.length;
-    if (size > options.maxBytes) return;
-    remove(key);
-    entries.set(key, { value, expiresAt: now() + options.ttlMs, size });
-    bytes += size;
-    for (const [oldest] of entries) {
-      if (bytes <= options.maxBytes) break;
-      remove(oldest);
-    }
+    entries.set(key, value, { expiresAt: now() + options.ttlMs, size });
   };
 
   return {
-    async get(key, signal, load) {
-      const entry = entries.get(key);
-      if (entry && entry.expiresAt > now()) {
-        entries.delete(key);
-        entries.set(key, entry);
-        options.onLookup?.(true);
-        return entry.value;
-      }
-      if (entry) remove(key);
-      options.onLookup?.(false);
+    async get(key, { signal, tally }, load) {
+      const cached = entries.get(key);
+      options.onLookup?.(cached !== undefined);
+      countLookup(tally, cached !== undefined);
+      if (cached !== undefined) return cached;
       return loads.run(key, signal, async (sharedSignal) => {
-        const value = await load(sharedSignal);
+        const value = Object.freeze({ ...(await load(sharedSignal)) });
         store(key, value);
         return value;
       });
     },
-    delete: remove,
+    delete: (key) => entries.delete(key),
     get bytes() {
-      return bytes;
+      return entries.totalSize;
     },
   };
 }
+
+/**
+ * A {@link ValueCache} that keeps and shares nothing: every lookup is a miss that runs its own
+ * `load`. For a Mount whose token could not be proven (SPEC §5.3): it may neither read what a
+ * proven identity cached nor join its fetches in flight, nor leave values under that identity.
+ */
+export const noValueCache: ValueCache = {
+  get(_key, { signal, tally }, load) {
+    countLookup(tally, false);
+    return load(signal);
+  },
+  delete() {},
+  bytes: 0,
+};

@@ -49,6 +49,9 @@ function createRecordingKube() {
     getPod: (namespace, name, { signal }) =>
       answer("getPod", key(namespace, name), signal, () => pods.get(key(namespace, name))),
     getNode: (name, { signal }) => answer("getNode", name, signal, () => nodes.get(name)),
+    getIssuerDiscovery: ({ signal }) =>
+      answer("getIssuerDiscovery", "", signal, () => ({ issuer: "https://issuer.test" })),
+    getIssuerKeySet: ({ signal }) => answer("getIssuerKeySet", "", signal, () => ({ keys: [] })),
   };
 
   return {
@@ -362,6 +365,19 @@ describe("createCachedKubeApi()", () => {
         expect(events).toHaveLength(0);
       },
     );
+  });
+
+  describe("issuer discovery and key set", () => {
+    test("passes every call through: token/issuer-keys.ts keeps them", async () => {
+      const { kube, api, events } = setUp();
+      await api.getIssuerDiscovery(noSignal);
+      await api.getIssuerDiscovery(noSignal);
+      await api.getIssuerKeySet(noSignal);
+      await api.getIssuerKeySet(noSignal);
+      expect(kube.count("getIssuerDiscovery")).toBe(2);
+      expect(kube.count("getIssuerKeySet")).toBe(2);
+      expect(events).toEqual([]);
+    });
   });
 
   describe("onCache", () => {

@@ -1,4 +1,6 @@
 import { createCoalescer } from "../async/coalescer.ts";
+import { createLruCache } from "../cache/lru-cache.ts";
+import { countLookup } from "../call-options.ts";
 import { Code, ProviderError } from "../errors.ts";
 import type { KubeApi, Node, Pod, ServiceAccount } from "./kube-api.ts";
 
@@ -27,6 +29,8 @@ export interface CachedKubeApiOptions {
   now?: (() => number) | undefined;
   /** Called on every ServiceAccount and Node lookup; must not throw. */
   onCache?: ((event: KubeCacheEvent) => void) | undefined;
+  /** ServiceAccounts and Nodes kept each; the least recently used go first. @default 10000 */
+  maxEntries?: number | undefined;
 }
 
 const maxServiceAccountTtlMs = 30_000;
@@ -35,8 +39,11 @@ const maxServiceAccountTtlMs = 30_000;
  * Wraps a {@link KubeApi} with the Kubernetes caches of SPEC §5.3:
  * - ServiceAccounts per namespace and name for `serviceAccountTtlMs`, since their role annotation
  *   may change;
- * - Nodes until the process ends, since the region labels of a node never change;
- * - Pods never, since a new pod may reuse a name on another node.
+ * - Nodes until the process ends (the `maxEntries` most recently used), since the region labels
+ *   of a node never change;
+ * - Pods never, since a new pod may reuse a name on another node;
+ * - the issuer's discovery document and key set never here: `token/issuer-keys.ts` keeps them,
+ *   with the key rotation rules they need.
  *
  * Identical calls in flight at the same time share one call to `inner`, which runs with its own
  * signal: a caller whose signal aborts gets `signal.reason` at once while the others keep waiting,
@@ -55,62 +62,56 @@ export function createCachedKubeApi(inner: KubeApi, options: CachedKubeApiOption
   }
   const now = options.now ?? (() => performance.now());
   const onCache = options.onCache;
-  const serviceAccounts = new Map<string, { value: ServiceAccount; readAt: number }>();
-  const nodes = new Map<string, Node>();
+  const maxEntries = options.maxEntries ?? 10_000;
+  const serviceAccounts = createLruCache<ServiceAccount>({ maxEntries, now });
+  const nodes = createLruCache<Node>({ maxEntries, now });
   const serviceAccountCalls = createCoalescer<ServiceAccount>();
   const podCalls = createCoalescer<Pod>();
   const nodeCalls = createCoalescer<Node>();
 
-  const isFresh = (readAt: number) => now() - readAt < ttlMs;
-  const dropExpired = () => {
-    // Map order is roughly read order, so the sweep can stop at the first fresh entry.
-    for (const [key, entry] of serviceAccounts) {
-      if (isFresh(entry.readAt)) return;
-      serviceAccounts.delete(key);
-    }
-  };
-
   return {
-    getServiceAccount(namespace, name, { signal }) {
+    getServiceAccount(namespace, name, { signal, tally }) {
       if (signal.aborted) return Promise.reject(signal.reason);
       const key = JSON.stringify([namespace, name]);
       const cached = serviceAccounts.get(key);
-      const isHit = cached !== undefined && isFresh(cached.readAt);
-      onCache?.({ cache: "serviceaccount", hit: isHit });
-      if (isHit) return Promise.resolve(cached.value);
+      onCache?.({ cache: "serviceaccount", hit: cached !== undefined });
+      countLookup(tally, cached !== undefined);
+      if (cached !== undefined) return Promise.resolve(cached);
       return serviceAccountCalls.run(key, signal, async (sharedSignal) => {
         const readAt = now();
         const serviceAccount = await inner.getServiceAccount(namespace, name, {
           signal: sharedSignal,
+          tally,
         });
         const value = Object.freeze({
           ...serviceAccount,
           annotations: Object.freeze({ ...serviceAccount.annotations }),
         });
-        if (ttlMs > 0) {
-          serviceAccounts.delete(key);
-          serviceAccounts.set(key, { value, readAt });
-          dropExpired();
-        }
+        if (ttlMs > 0) serviceAccounts.set(key, value, { expiresAt: readAt + ttlMs });
         return value;
       });
     },
-    getPod(namespace, name, { signal }) {
+    getPod(namespace, name, { signal, tally }) {
       return podCalls.run(JSON.stringify([namespace, name]), signal, async (sharedSignal) =>
-        Object.freeze({ ...(await inner.getPod(namespace, name, { signal: sharedSignal })) }),
+        Object.freeze({
+          ...(await inner.getPod(namespace, name, { signal: sharedSignal, tally })),
+        }),
       );
     },
-    getNode(name, { signal }) {
+    getNode(name, { signal, tally }) {
       if (signal.aborted) return Promise.reject(signal.reason);
       const cached = nodes.get(name);
       onCache?.({ cache: "node", hit: cached !== undefined });
+      countLookup(tally, cached !== undefined);
       if (cached !== undefined) return Promise.resolve(cached);
       return nodeCalls.run(name, signal, async (sharedSignal) => {
-        const node = await inner.getNode(name, { signal: sharedSignal });
+        const node = await inner.getNode(name, { signal: sharedSignal, tally });
         const value = Object.freeze({ ...node, labels: Object.freeze({ ...node.labels }) });
         nodes.set(name, value);
         return value;
       });
     },
+    getIssuerDiscovery: (options) => inner.getIssuerDiscovery(options),
+    getIssuerKeySet: (options) => inner.getIssuerKeySet(options),
   };
 }

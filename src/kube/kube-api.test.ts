@@ -15,6 +15,7 @@ import { createManualClock } from "../../test/helpers/manual-clock.ts";
 import { Code, ProviderError } from "../errors.ts";
 import {
   createKubeApi,
+  type KubeApi,
   type KubeApiOptions,
   type KubeFetch,
   type KubeRequestEvent,
@@ -179,6 +180,58 @@ describe("createKubeApi()", () => {
       expect(error.message).toBe(
         `Cannot get Node "n1" from the Kubernetes API at "${fake.url}": unexpected response: ${detail}`,
       );
+    });
+  });
+
+  describe("the service account issuer", () => {
+    test("reads the issuer from the discovery document, not following its jwks_uri", async () => {
+      const discovery = await createApi().getIssuerDiscovery(noSignal);
+      expect(discovery).toEqual({ issuer: fake.issuer });
+      expect(fake.requests.map((request) => request.path)).toEqual([
+        "/.well-known/openid-configuration",
+      ]);
+    });
+
+    test("reads the key set from the API server's own /openid/v1/jwks, accepting its media type", async () => {
+      const keySet = await createApi().getIssuerKeySet(noSignal);
+      expect(keySet.keys.map((key) => key["kid"])).toEqual(fake.issuerKeyIds());
+      expect(fake.requests).toEqual([
+        expect.objectContaining({
+          path: "/openid/v1/jwks",
+          token,
+          accept: "application/jwk-set+json",
+        }),
+      ]);
+    });
+
+    test.each([
+      ["/.well-known/openid-configuration", (api: KubeApi) => api.getIssuerDiscovery(noSignal)],
+      ["/openid/v1/jwks", (api: KubeApi) => api.getIssuerKeySet(noSignal)],
+    ] as const)("answers PERMISSION_DENIED naming the non-resource URL %s", async (url, call) => {
+      fake.setForbidden(url);
+      const error = await expectProviderError(call(createApi()), Code.PermissionDenied);
+      expect(error.message).toStartWith(
+        `Cannot get "${url}" from the Kubernetes API: forbidden; the provider's ClusterRole ` +
+          `needs "get" on the non-resource URL "${url}"`,
+      );
+    });
+
+    test("answers INTERNAL for a key set that is not a list of keys", async () => {
+      const stub = createFetchStub(() => Response.json({ keys: "none" }));
+      const error = await expectProviderError(
+        createApi({ fetch: stub.fetch }).getIssuerKeySet(noSignal),
+        Code.Internal,
+      );
+      expect(error.message).toContain('Cannot get "/openid/v1/jwks"');
+      expect(error.message).toContain("keys is not a list");
+    });
+
+    test("reports the URL as the resource of its request event", async () => {
+      const events: KubeRequestEvent[] = [];
+      await createApi({ onRequest: (event) => events.push(event) }).getIssuerKeySet(noSignal);
+      expect(events).toEqual([
+        expect.objectContaining({ verb: "get", resource: "/openid/v1/jwks", status: 200 }),
+      ]);
     });
   });
 

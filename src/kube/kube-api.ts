@@ -1,15 +1,23 @@
 import { readFileSync } from "node:fs";
 import { createTokenBucket, systemClock, type TokenBucketClock } from "../async/token-bucket.ts";
-import { Code, ProviderError } from "../errors.ts";
+import type { CallOptions } from "../call-options.ts";
+import { Code, ProviderError, toErrorMessage } from "../errors.ts";
 import { version as buildVersion, runtimeName } from "../version.ts";
 import {
   type KubeErrorContext,
+  type KubeNonResourceUrl,
   type KubeResource,
   KubeResponseError,
   toKubeError,
   toKubeStatusError,
 } from "./kube-errors.ts";
-import { parseNode, parsePod, parseServiceAccount } from "./parse-kube-objects.ts";
+import {
+  parseIssuerDiscovery,
+  parseIssuerKeySet,
+  parseNode,
+  parsePod,
+  parseServiceAccount,
+} from "./parse-kube-objects.ts";
 import { createTokenSource } from "./token-source.ts";
 
 /** The parts of a ServiceAccount the provider reads. */
@@ -34,30 +42,43 @@ export interface Node {
   labels: Record<string, string>;
 }
 
-/** Per-call options of {@link KubeApi}. */
-export interface KubeCallOptions {
-  /** Cancels the call, also while it waits for the client-side rate limit. */
-  signal: AbortSignal;
+/** The service account issuer, as its OpenID discovery document names it. */
+export interface IssuerDiscovery {
+  /** The `iss` of every service account token the cluster signs. */
+  issuer: string;
+}
+
+/** The issuer's public keys as JSON Web Keys (RFC 7517), each still to be checked by its user. */
+export interface IssuerKeySet {
+  keys: readonly Readonly<Record<string, unknown>>[];
 }
 
 /**
  * The Kubernetes API calls the provider makes (a port; {@link createKubeApi} is the REST adapter).
- * Every method throws `ProviderError` (see `toKubeError`), or `signal.reason` when aborted.
+ * The signal also cancels the wait for the client-side rate limit. Every method throws
+ * `ProviderError` (see `toKubeError`), or `signal.reason` when aborted.
  */
 export interface KubeApi {
-  getServiceAccount(
-    namespace: string,
-    name: string,
-    options: KubeCallOptions,
-  ): Promise<ServiceAccount>;
-  getPod(namespace: string, name: string, options: KubeCallOptions): Promise<Pod>;
-  getNode(name: string, options: KubeCallOptions): Promise<Node>;
+  getServiceAccount(namespace: string, name: string, options: CallOptions): Promise<ServiceAccount>;
+  getPod(namespace: string, name: string, options: CallOptions): Promise<Pod>;
+  getNode(name: string, options: CallOptions): Promise<Node>;
+  /** The issuer of service account tokens: `GET /.well-known/openid-configuration`. */
+  getIssuerDiscovery(options: CallOptions): Promise<IssuerDiscovery>;
+  /**
+   * The issuer's verification keys: `GET /openid/v1/jwks` of the API server itself, not the
+   * discovery document's `jwks_uri`. On EKS that URI names the public OIDC endpoint outside the
+   * cluster (`https://oidc.eks.<region>.amazonaws.com/id/…/keys`), which needs internet egress
+   * and is throttled; the API server serves the same keys, over the connection the CA file
+   * already verifies.
+   */
+  getIssuerKeySet(options: CallOptions): Promise<IssuerKeySet>;
 }
 
 /** One HTTP request to the API server, for metrics. A 401 retry is a request of its own. */
 export interface KubeRequestEvent {
   verb: "get";
-  resource: KubeResource;
+  /** The object's resource, or the non-resource URL. */
+  resource: KubeResource | KubeNonResourceUrl;
   /** HTTP status, or `"error"` when no response arrived (network, TLS, timeout, abort). */
   status: number | "error";
   /** Time of the HTTP exchange, without the wait for the rate limit. */
@@ -127,15 +148,16 @@ export function createKubeApi(options: KubeApiOptions): KubeApi {
 
   const send = async (
     path: string,
-    resource: KubeResource,
-    signal: AbortSignal,
+    resource: KubeResource | KubeNonResourceUrl,
+    { signal, tally }: CallOptions,
     isRetry: boolean,
   ) => {
     await limiter.take(signal);
+    if (tally !== undefined) tally.kubeRequests += 1;
     const token = await tokens.read(isRetry);
     const init: BunFetchRequestInit = {
       headers: {
-        Accept: "application/json",
+        Accept: acceptOf(resource),
         Authorization: `Bearer ${token.reveal()}`,
         "User-Agent": userAgent,
       },
@@ -154,10 +176,29 @@ export function createKubeApi(options: KubeApiOptions): KubeApi {
     }
   };
 
+  const request = async <T>(
+    path: string,
+    context: KubeErrorContext,
+    parse: (body: unknown) => T,
+    options: CallOptions,
+  ): Promise<T> => {
+    try {
+      let response = await send(path, context.resource, options, false);
+      if (response.status === 401) response = await send(path, context.resource, options, true);
+      if (response.status < 200 || response.status > 299) {
+        throw toKubeStatusError(response.status, response.body);
+      }
+      return parse(parseJson(response.body));
+    } catch (error) {
+      if (options.signal.aborted) throw options.signal.reason;
+      throw toKubeError(error, context);
+    }
+  };
+
   const get = async <T>(
     target: { resource: KubeResource; namespace: string | undefined; name: string },
     parse: (body: unknown) => T,
-    signal: AbortSignal,
+    options: CallOptions,
   ): Promise<T> => {
     const context: KubeErrorContext = { ...target, apiUrl, tokenFile, timeoutMs };
     const scope =
@@ -165,26 +206,31 @@ export function createKubeApi(options: KubeApiOptions): KubeApi {
         ? ""
         : `namespaces/${toPathSegment(target.namespace, context)}/`;
     const path = `/api/v1/${scope}${target.resource}/${toPathSegment(target.name, context)}`;
-    try {
-      let response = await send(path, target.resource, signal, false);
-      if (response.status === 401) response = await send(path, target.resource, signal, true);
-      if (response.status < 200 || response.status > 299) {
-        throw toKubeStatusError(response.status, response.body);
-      }
-      return parse(parseJson(response.body));
-    } catch (error) {
-      if (signal.aborted) throw signal.reason;
-      throw toKubeError(error, context);
-    }
+    return request(path, context, parse, options);
   };
 
+  const getUrl = <T>(
+    url: KubeNonResourceUrl,
+    parse: (body: unknown) => T,
+    options: CallOptions,
+  ): Promise<T> =>
+    request(
+      url,
+      { resource: url, namespace: undefined, name: "", apiUrl, tokenFile, timeoutMs },
+      parse,
+      options,
+    );
+
   return {
-    getServiceAccount: (namespace, name, { signal }) =>
-      get({ resource: "serviceaccounts", namespace, name }, parseServiceAccount, signal),
-    getPod: (namespace, name, { signal }) =>
-      get({ resource: "pods", namespace, name }, parsePod, signal),
-    getNode: (name, { signal }) =>
-      get({ resource: "nodes", namespace: undefined, name }, parseNode, signal),
+    getServiceAccount: (namespace, name, options) =>
+      get({ resource: "serviceaccounts", namespace, name }, parseServiceAccount, options),
+    getPod: (namespace, name, options) =>
+      get({ resource: "pods", namespace, name }, parsePod, options),
+    getNode: (name, options) =>
+      get({ resource: "nodes", namespace: undefined, name }, parseNode, options),
+    getIssuerDiscovery: (options) =>
+      getUrl("/.well-known/openid-configuration", parseIssuerDiscovery, options),
+    getIssuerKeySet: (options) => getUrl("/openid/v1/jwks", parseIssuerKeySet, options),
   };
 }
 
@@ -228,7 +274,7 @@ function toSettings(options: KubeApiOptions): Settings {
     } catch (error) {
       throw new ProviderError(
         Code.Internal,
-        `Cannot read the Kubernetes API CA bundle "${options.caFile}": ${errorMessage(error)}; ` +
+        `Cannot read the Kubernetes API CA bundle "${options.caFile}": ${toErrorMessage(error)}; ` +
           "check --kube-ca-file",
         { reason: "InvalidKubeConfig", cause: error },
       );
@@ -248,6 +294,14 @@ function toSettings(options: KubeApiOptions): Settings {
 }
 
 /**
+ * The Accept header of a request. The API server's key set route (go-restful) produces only
+ * `application/jwk-set+json` (RFC 7517 §8.5.1) and answers 406 to `Accept: application/json`.
+ */
+function acceptOf(resource: KubeResource | KubeNonResourceUrl): string {
+  return resource === "/openid/v1/jwks" ? "application/jwk-set+json" : "application/json";
+}
+
+/**
  * URL-encodes one path segment.
  * @throws ProviderError INVALID_ARGUMENT for names URL resolution would treat as a directory step
  */
@@ -261,10 +315,6 @@ function toPathSegment(segment: string, context: KubeErrorContext): string {
     );
   }
   return encodeURIComponent(segment);
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function parseJson(body: string): unknown {

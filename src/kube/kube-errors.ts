@@ -3,10 +3,17 @@ import { Code, ProviderError } from "../errors.ts";
 /** Resources the provider reads, as named in RBAC rules and URL paths. */
 export type KubeResource = "serviceaccounts" | "pods" | "nodes";
 
+/**
+ * Non-resource URLs the provider reads, as named in RBAC `nonResourceURLs`: the service account
+ * issuer's discovery document and key set (the token proof of SPEC §5.3).
+ */
+export type KubeNonResourceUrl = "/.well-known/openid-configuration" | "/openid/v1/jwks";
+
 /** One Kubernetes API request, described for error messages. */
 export interface KubeErrorContext {
-  resource: KubeResource;
-  /** Undefined for cluster-scoped resources (nodes). */
+  /** An object's resource, or a non-resource URL (then `namespace` and `name` are unused). */
+  resource: KubeResource | KubeNonResourceUrl;
+  /** Undefined for cluster-scoped resources (nodes) and non-resource URLs. */
   namespace: string | undefined;
   name: string;
   /** Base URL of the API server (`--kube-api-url`). */
@@ -109,8 +116,12 @@ const tlsCodes = new Set([
 export function toKubeError(error: unknown, context: KubeErrorContext): ProviderError {
   if (error instanceof ProviderError) return error;
   const { resource, apiUrl } = context;
-  const object = `${kinds[resource]} "${context.namespace === undefined ? "" : `${context.namespace}/`}${context.name}"`;
+  const isUrl = isNonResourceUrl(resource);
+  const object = isUrl
+    ? `"${resource}"`
+    : `${kinds[resource]} "${context.namespace === undefined ? "" : `${context.namespace}/`}${context.name}"`;
   const action = `Cannot get ${object} from the Kubernetes API`;
+  const rule = isUrl ? `the non-resource URL "${resource}"` : `"${resource}"`;
   const internal = (detail: string, reason: string): ProviderError =>
     new ProviderError(Code.Internal, `${action} at "${apiUrl}": ${detail}`, {
       reason,
@@ -123,7 +134,7 @@ export function toKubeError(error: unknown, context: KubeErrorContext): Provider
       case 403:
         return new ProviderError(
           Code.PermissionDenied,
-          `${action}: forbidden; the provider's ClusterRole needs "get" on "${resource}"` +
+          `${action}: forbidden; the provider's ClusterRole needs "get" on ${rule}` +
             (resource === "pods" ? forbiddenPodsHint : "") +
             (error.statusMessage === undefined ? "" : ` (API server: ${error.statusMessage})`),
           { reason: "KubeForbidden", cause: error },
@@ -170,6 +181,12 @@ export function toKubeError(error: unknown, context: KubeErrorContext): Provider
     code === undefined || message.includes(code) ? message : `${message} (${code})`,
     "KubeNetwork",
   );
+}
+
+function isNonResourceUrl(
+  resource: KubeResource | KubeNonResourceUrl,
+): resource is KubeNonResourceUrl {
+  return resource.startsWith("/");
 }
 
 function readString(value: unknown, key: string): string | undefined {

@@ -1,4 +1,4 @@
-import type { Node, Pod, ServiceAccount } from "./kube-api.ts";
+import type { IssuerDiscovery, IssuerKeySet, Node, Pod, ServiceAccount } from "./kube-api.ts";
 import { KubeResponseError } from "./kube-errors.ts";
 
 /**
@@ -42,6 +42,39 @@ export function parseNode(body: unknown): Node {
     name: readString(metadata, "name", "metadata"),
     labels: readStringMap(metadata, "labels", "metadata"),
   };
+}
+
+/**
+ * Reads the service account issuer from its OpenID discovery document
+ * (`/.well-known/openid-configuration`). `jwks_uri` is not read: see `KubeApi.getIssuerKeySet`.
+ * @throws KubeResponseError when `issuer` is missing or empty
+ */
+export function parseIssuerDiscovery(body: unknown): IssuerDiscovery {
+  if (!isRecord(body)) throw new KubeResponseError("expected an OpenID discovery document");
+  const issuer = readString(body, "issuer", "");
+  if (issuer === "") throw new KubeResponseError("issuer is empty");
+  return { issuer };
+}
+
+/** Keys a key set may hold; API servers hold one per `--service-account-key-file` key. */
+export const maxIssuerKeys = 64;
+
+/**
+ * Reads a JSON Web Key Set (`/openid/v1/jwks`): its `keys`, each an object left for the token
+ * verifier to check.
+ * @throws KubeResponseError when `keys` is not a list of objects or holds more than
+ *   {@link maxIssuerKeys}
+ */
+export function parseIssuerKeySet(body: unknown): IssuerKeySet {
+  const keys = isRecord(body) ? body["keys"] : undefined;
+  if (!Array.isArray(keys)) throw new KubeResponseError("keys is not a list");
+  if (keys.length > maxIssuerKeys) {
+    throw new KubeResponseError(`keys holds ${keys.length} keys, more than ${maxIssuerKeys}`);
+  }
+  keys.forEach((key, index) => {
+    if (!isRecord(key)) throw new KubeResponseError(`keys[${index}] is not an object`);
+  });
+  return { keys: keys as Record<string, unknown>[] };
 }
 
 function readMetadata(body: unknown, kind: string): Record<string, unknown> {

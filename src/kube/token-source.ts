@@ -1,4 +1,5 @@
 import { readFile, stat } from "node:fs/promises";
+import { toErrorMessage } from "../errors.ts";
 import { Redacted } from "../redacted.ts";
 import { KubeTokenFileError } from "./kube-errors.ts";
 
@@ -30,15 +31,11 @@ export function createTokenSource(path: string): TokenSource {
         return cached.token;
       } catch (error) {
         throw new KubeTokenFileError(
-          `cannot read the provider's service account token from "${path}": ${errorMessage(error)}; ` +
+          `cannot read the provider's service account token from "${path}": ${toErrorMessage(error)}; ` +
             "check --kube-token-file and the token mount of the provider's pod",
           { cause: error },
         );
       }
     },
   };
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,11 +1,10 @@
 import type { RegionalApis } from "../aws/aws-apis.ts";
-import type { AwsFailure } from "../aws/aws-errors.ts";
 import type { ValueCache } from "../cache/value-cache.ts";
 import type { Redacted } from "../redacted.ts";
 import type { SecretDescriptor } from "../spc/secret-descriptor.ts";
+import type { MountContext } from "./mount-context.ts";
 import { createRegionFetcher, type RegionOutcome } from "./region-fetcher.ts";
-import { toFetchError } from "./to-fetch-error.ts";
-import type { Track } from "./track-pending.ts";
+import { type ObjectFailure, type RegionFailure, toFetchError } from "./to-fetch-error.ts";
 
 /** The value of one object, from whichever region answered. */
 export interface FetchedSecret {
@@ -36,10 +35,9 @@ export interface FetchSecretsOptions {
   secretProviderClass: string;
   valueCache: ValueCache;
   useSecretsBatch: boolean;
-  signal: AbortSignal;
+  mount: MountContext;
   /** Makes the signal of batched calls that may serve several mounts; see `RegionFetcherOptions`. */
   newBatchSignal: () => AbortSignal;
-  track: Track;
 }
 
 /**
@@ -58,8 +56,8 @@ export async function fetchSecrets(
   const fromFailover = options.failover ? fetcher(options.failover, true) : undefined;
 
   const outcomes = await Promise.all(
-    descriptors.map(async (descriptor): Promise<RegionOutcome> => {
-      if (fromFailover === undefined) return fromPrimary(descriptor);
+    descriptors.map(async (descriptor): Promise<ObjectOutcome> => {
+      if (fromFailover === undefined) return toObjectOutcome(await fromPrimary(descriptor));
       if (options.failoverStrategy === "parallel") {
         const [primary, failover] = await Promise.all([
           fromPrimary(descriptor),
@@ -68,17 +66,17 @@ export async function fetchSecrets(
         return chooseOutcome(primary, failover);
       }
       const primary = await fromPrimary(descriptor);
-      if (primary.ok || !primary.failure.isServerSide) return primary;
+      if (primary.ok || !primary.failure.isServerSide) return toObjectOutcome(primary);
       return chooseOutcome(primary, await fromFailover(descriptor));
     }),
   );
 
-  const failures: { descriptor: SecretDescriptor; region: string; failure: AwsFailure }[] = [];
+  const failures: ObjectFailure[] = [];
   const fetched: FetchedSecret[] = [];
   outcomes.forEach((outcome, index) => {
     const descriptor = descriptors[index] as SecretDescriptor;
     if (outcome.ok) fetched.push({ descriptor, ...outcome.value, region: outcome.region });
-    else failures.push({ descriptor, region: outcome.region, failure: outcome.failure });
+    else failures.push({ descriptor, failed: outcome.failed });
   });
   if (failures.length > 0) {
     throw toFetchError(failures, {
@@ -90,12 +88,22 @@ export async function fetchSecrets(
   return fetched;
 }
 
+/** An object's value from one region, or why every region asked could not give it. */
+type ObjectOutcome = Extract<RegionOutcome, { ok: true }> | { ok: false; failed: RegionFailure[] };
+
+function toObjectOutcome(outcome: RegionOutcome): ObjectOutcome {
+  return outcome.ok ? outcome : { ok: false, failed: [outcome] };
+}
+
 /**
  * SPEC §5.5: both succeed → primary; a client error in either → that error; a server-side
- * failure in one → the other region's answer.
+ * failure in one → the other region's answer; server-side failures in both → both, so the
+ * message names each region.
  */
-function chooseOutcome(primary: RegionOutcome, failover: RegionOutcome): RegionOutcome {
-  if (!primary.ok && !primary.failure.isServerSide) return primary;
-  if (!failover.ok && !failover.failure.isServerSide) return failover;
-  return primary.ok ? primary : failover;
+function chooseOutcome(primary: RegionOutcome, failover: RegionOutcome): ObjectOutcome {
+  if (!primary.ok && !primary.failure.isServerSide) return toObjectOutcome(primary);
+  if (!failover.ok && !failover.failure.isServerSide) return toObjectOutcome(failover);
+  if (primary.ok) return primary;
+  if (failover.ok) return failover;
+  return { ok: false, failed: [primary, failover] };
 }

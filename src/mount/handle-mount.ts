@@ -1,33 +1,26 @@
 import type { AwsApis } from "../aws/aws-apis.ts";
 import type { PodIdentityAgentApi } from "../aws/pod-identity-agent.ts";
 import type { CredentialCache } from "../cache/credential-cache.ts";
-import type { ValueCache } from "../cache/value-cache.ts";
+import { noValueCache, type ValueCache } from "../cache/value-cache.ts";
 import type { Config } from "../config.ts";
 import { Code, isProviderError, ProviderError } from "../errors.ts";
 import type { KubeApi } from "../kube/kube-api.ts";
 import type { Logger } from "../log.ts";
-import { currentMountStats } from "../mount-stats.ts";
 import { createSpcReader } from "../spc/create-spc-reader.ts";
+import type { TokenProver } from "../token/token-prover.ts";
+import { checkTargetPath } from "./check-target-path.ts";
 import { fetchSecrets } from "./fetch-secrets.ts";
+import type { MountContext } from "./mount-context.ts";
 import { type MountRequestFields, readRequest } from "./read-request.ts";
 import { type RenderedMount, renderFiles } from "./render-files.ts";
 import { resolveIdentity } from "./resolve-identity.ts";
 import { resolveRegions } from "./resolve-regions.ts";
-import { during, type Track, trackNothing } from "./track-pending.ts";
 import { writeFiles } from "./write-files.ts";
 
 /** The driver rejects answers above its 4 MiB receive limit (SPEC §2). */
 export const maxResponseBytes = 4 * 1024 * 1024;
 /** Above this a synced Kubernetes Secret cannot hold the files: worth a warning. */
 const warnResponseBytes = 1024 * 1024;
-
-/** Per-request context: the deadline/cancel signal and a logger bound to the request. */
-export interface MountContext {
-  signal: AbortSignal;
-  log: Logger;
-  /** Marks what the Mount waits for, so a deadline can name it. @default records nothing */
-  track?: Track;
-}
 
 /** Dependencies of the mount pipeline, injected by `provider.ts` (real) or tests. */
 export interface MountDeps {
@@ -38,6 +31,8 @@ export interface MountDeps {
   podIdentityAgent: PodIdentityAgentApi;
   credentialCache: CredentialCache;
   valueCache: ValueCache;
+  /** Proves a request's token before anything cached for its identity is served (SPEC §5.3). */
+  tokenProver: TokenProver;
 }
 
 /** What a successful Mount answers; `server/` turns it into a `MountResponse`. */
@@ -51,37 +46,39 @@ export type MountResult = RenderedMount;
 export function createMountHandler(deps: MountDeps) {
   const { config } = deps;
   const readSpc = createSpcReader();
-  return async (request: MountRequestFields, context: MountContext): Promise<MountResult> => {
-    const { signal, log } = context;
-    const track = context.track ?? trackNothing;
+  return async (request: MountRequestFields, mount: MountContext): Promise<MountResult> => {
+    const { log } = mount;
 
     const params = readRequest(request);
+    const target = { kubeletPath: config.kubeletPath, podUid: params.pod.uid || undefined };
+    // Provider-writes: a target that can never be written is refused before any AWS call.
+    if (!config.driverWritesSecrets) checkTargetPath(params.targetPath, target);
     const spc = readSpc(params.attributes, {
       defaultMode: params.defaultMode,
       awsRegion: config.awsRegion,
+      // Once per SPC (the reader caches it), not once per pod and rotation remount.
+      onWarnings: (warnings) => {
+        for (const warning of warnings) {
+          log.warn("SecretProviderClass has a questionable field", {
+            where: warning.where,
+            problem: warning.message,
+          });
+        }
+      },
     });
-    const stats = currentMountStats();
-    if (stats) stats.objects = spc.descriptors.length;
-    for (const warning of spc.warnings) {
-      log.warn("SecretProviderClass has a questionable field", {
-        where: warning.where,
-        problem: warning.message,
-      });
-    }
-    const regions = await during(
-      track,
+    mount.tally.objects = spc.descriptors.length;
+    const regions = await mount.during(
       "the node's region from the Kubernetes API",
       resolveRegions(spc.parameters, params.pod, spc.descriptors, {
         awsRegion: config.awsRegion,
         nodeName: config.nodeName,
         kube: deps.kube,
-        signal,
+        mount,
       }),
     );
     const identity = await resolveIdentity(params, spc.parameters, regions.primary, {
       ...deps,
-      signal,
-      track,
+      mount,
     });
     let fetched: Awaited<ReturnType<typeof fetchSecrets>>;
     try {
@@ -101,21 +98,24 @@ export function createMountHandler(deps: MountDeps) {
         identityKey: identity.key,
         principal: identity.principal,
         secretProviderClass: params.secretProviderClass,
-        valueCache: deps.valueCache,
+        // Values are served only to the identity that fetched them, so only on a proven token.
+        valueCache: identity.isProven ? deps.valueCache : noValueCache,
         useSecretsBatch: config.secretsManagerBatch,
-        signal,
+        mount,
         newBatchSignal: () => AbortSignal.timeout(config.mountTimeoutMs),
-        track,
       });
     } catch (error) {
       // AWS no longer accepts these credentials (revoked, clock skew): fetch new ones next time.
-      if (isProviderError(error) && error.code === Code.Unauthenticated)
+      // Unproven credentials never came from the cache, so they say nothing about its entry.
+      if (isProviderError(error) && error.code === Code.Unauthenticated && identity.isProven)
         deps.credentialCache.delete(identity.key);
       throw error;
     }
-    const rendered = renderFiles(fetched);
+    const rendered = renderFiles(fetched, {
+      maxResponseBytes: config.driverWritesSecrets ? maxResponseBytes : undefined,
+    });
     if (config.driverWritesSecrets) checkResponseSize(rendered, log);
-    else writeFiles(params.targetPath, rendered.files);
+    else writeFiles(params.targetPath, rendered.files, target);
     return rendered;
   };
 }

@@ -10,7 +10,9 @@ const podAttributes = {
   secretProviderClass: "web-secrets",
 };
 
-const request = (overrides: Partial<{ attributes: string; permission: string }> = {}) => ({
+const request = (
+  overrides: Partial<{ attributes: string; permission: string; targetPath: string }> = {},
+) => ({
   attributes: JSON.stringify(podAttributes),
   targetPath: "/var/lib/kubelet/pods/uid-1/volumes/x",
   permission: "420",
@@ -31,7 +33,7 @@ function expectInvalid(fn: () => unknown, text: string) {
 }
 
 describe("readRequest()", () => {
-  test("reads pod, permission, SPC name and current versions", () => {
+  test("reads pod, permission and SPC name", () => {
     const params = readRequest(request());
     expect(params.pod).toEqual({
       name: "web-0",
@@ -41,7 +43,6 @@ describe("readRequest()", () => {
     });
     expect(params.defaultMode).toBe(0o644);
     expect(params.secretProviderClass).toBe("web-secrets");
-    expect(params.currentVersions.get("a")).toBe("v1");
     expect(params.tokens).toBeUndefined();
   });
 
@@ -89,5 +90,9 @@ describe("readRequest()", () => {
       () => readRequest(request({ attributes: "{}" })),
       'attribute "csi.storage.k8s.io/pod.name" is missing; attribute "csi.storage.k8s.io/pod.namespace" is missing',
     );
+  });
+
+  test("rejects a request without target_path, as the driver itself would", () => {
+    expectInvalid(() => readRequest(request({ targetPath: "" })), "target_path is missing");
   });
 });

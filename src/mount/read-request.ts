@@ -1,4 +1,5 @@
 import { Code, ProviderError } from "../errors.ts";
+import { joinWithin } from "../join-within.ts";
 import { Redacted } from "../redacted.ts";
 import { attributeKeys } from "../spc/attribute-keys.ts";
 
@@ -22,16 +23,16 @@ export interface MountParams {
   targetPath: string;
   /** The raw `serviceAccount.tokens` attribute, parsed only by the identity stage. */
   tokens: Redacted<string> | undefined;
-  /** `current_object_version` of older drivers: file id → version. A hint only (SPEC §5.4). */
-  currentVersions: ReadonlyMap<string, string>;
 }
 
-/** The MountRequest fields read here; `secrets` is deliberately absent: it is never read. */
+/**
+ * The MountRequest fields read here. `secrets` is deliberately absent: it is never read; so is
+ * `current_object_version`, since every Mount is answered with current data (SPEC §5.4).
+ */
 export interface MountRequestFields {
   attributes: string;
   targetPath: string;
   permission: string;
-  currentObjectVersion: readonly { id: string; version: string }[];
 }
 
 /**
@@ -55,10 +56,14 @@ export function readRequest(request: MountRequestFields): MountParams {
     serviceAccountName: required(attributeKeys.serviceAccountName),
   };
   const defaultMode = readPermission(request.permission, problems);
+  // Parity with the driver's own check; in driver-writes mode nothing is written there.
+  if (request.targetPath === "") problems.push("target_path is missing");
   if (problems.length > 0) {
-    throw new ProviderError(Code.InvalidArgument, `Invalid MountRequest: ${problems.join("; ")}`, {
-      reason: "InvalidRequest",
-    });
+    throw new ProviderError(
+      Code.InvalidArgument,
+      `Invalid MountRequest: ${joinWithin(problems, { separator: "; ", more: (n) => `… and ${n} more` })}`,
+      { reason: "InvalidRequest" },
+    );
   }
   const tokens = attributes[attributeKeys.serviceAccountTokens];
   return {
@@ -68,7 +73,6 @@ export function readRequest(request: MountRequestFields): MountParams {
     defaultMode,
     targetPath: request.targetPath,
     tokens: tokens === undefined ? undefined : new Redacted(tokens),
-    currentVersions: new Map(request.currentObjectVersion.map((v) => [v.id, v.version])),
   };
 }
 
@@ -102,7 +106,11 @@ function readAttributes(text: string): Record<string, string> {
   if (wrong.length > 0) {
     throw new ProviderError(
       Code.InvalidArgument,
-      `Invalid MountRequest: attribute values must be strings, not for ${wrong.join(", ")}`,
+      `Invalid MountRequest: attribute values must be strings, not for ${joinWithin(wrong, {
+        separator: ", ",
+        maxItemBytes: 100,
+        more: (n) => `… and ${n} more`,
+      })}`,
       { reason: "InvalidRequest" },
     );
   }

@@ -1,16 +1,16 @@
 import type { RegionalApis } from "../aws/aws-apis.ts";
-import { type AwsFailure, classifyAwsError } from "../aws/aws-errors.ts";
+import { AwsError } from "../aws/aws-errors.ts";
 import { type CachedValue, toValueKey, type ValueCache } from "../cache/value-cache.ts";
 import { Code } from "../errors.ts";
 import type { SecretDescriptor } from "../spc/secret-descriptor.ts";
+import type { MountContext } from "./mount-context.ts";
 import { createSecretBatcher } from "./secret-batcher.ts";
 import { createSsmBatcher } from "./ssm-batcher.ts";
-import type { Track } from "./track-pending.ts";
 
 /** The outcome of fetching one object in one region. */
 export type RegionOutcome =
   | { ok: true; value: CachedValue; region: string }
-  | { ok: false; failure: AwsFailure; region: string };
+  | { ok: false; failure: AwsError; region: string };
 
 /** Options of {@link createRegionFetcher}. */
 export interface RegionFetcherOptions {
@@ -22,15 +22,13 @@ export interface RegionFetcherOptions {
   valueCache: ValueCache;
   /** `--secretsmanager-batch`. */
   useSecretsBatch: boolean;
-  /** The mount's signal: deadline or cancellation. */
-  signal: AbortSignal;
+  mount: MountContext;
   /**
    * Makes the signal of batched AWS calls: a batch may serve several mounts (through the value
    * cache's coalescing), so it must not end with any single one of them. Called only when a batch
    * is really needed, so cached mounts create no timer.
    */
   newBatchSignal: () => AbortSignal;
-  track: Track;
 }
 
 /** Fetches objects from one region with the caches and batchers of one mount. */
@@ -38,11 +36,12 @@ export type RegionFetcher = (descriptor: SecretDescriptor) => Promise<RegionOutc
 
 /**
  * Creates the fetcher of one region: value cache first (per identity), then one GetSecretValue per
- * secret (or BatchGetSecretValue), and GetParameters batches for SSM. Never rejects: failures are
- * classified into the outcome, and AccessDenied / NotFound drop the object's cache entry.
+ * secret (or BatchGetSecretValue), and GetParameters batches for SSM. AWS failures (classified by
+ * the adapters) become the outcome, and AccessDenied / NotFound drop the object's cache entry; it
+ * rejects only with the mount signal's reason once that aborted, or on a bug.
  */
 export function createRegionFetcher(options: RegionFetcherOptions): RegionFetcher {
-  const { region, apis, signal } = options;
+  const { region, apis, mount } = options;
   // Batchers are made on first use: a mount served from the value cache needs none.
   let getParameter: ReturnType<typeof createSsmBatcher> | undefined;
   let getSecretBatched: ReturnType<typeof createSecretBatcher> | undefined;
@@ -66,49 +65,41 @@ export function createRegionFetcher(options: RegionFetcherOptions): RegionFetche
         ? `${wanted.objectVersion ?? ""}|${wanted.objectVersionLabel ?? ""}`
         : selector,
     });
-    const done = options.track(
-      `objects[${descriptor.index}] "${wanted.objectName}" in "${region}"`,
-    );
-    try {
-      const value = await options.valueCache.get(key, signal, async (sharedSignal) => {
-        if (!isSecret) {
-          getParameter ??= createSsmBatcher(apis.ssm, options.newBatchSignal());
-          const parameter = await getParameter(`${wanted.objectName}${selector}`);
-          return { bytes: parameter.bytes, version: parameter.version };
-        }
-        const isCurrent =
-          wanted.objectVersion === undefined &&
-          (wanted.objectVersionLabel ?? "AWSCURRENT") === "AWSCURRENT";
-        if (options.useSecretsBatch && isCurrent) {
-          getSecretBatched ??= createSecretBatcher(apis.secretsManager, options.newBatchSignal());
-          const secret = await getSecretBatched(wanted.objectName);
-          return { bytes: secret.bytes, version: secret.versionId };
-        }
-        const secret = await apis.secretsManager.getSecretValue(
-          {
-            secretId: wanted.objectName,
-            versionId: wanted.objectVersion,
-            versionStage: wanted.objectVersionLabel,
-          },
-          { signal: sharedSignal },
-        );
+    const label = `objects[${descriptor.index}] "${wanted.objectName}" in "${region}"`;
+    const batchOptions = () => ({ signal: options.newBatchSignal(), tally: mount.tally });
+    const load = async (sharedSignal: AbortSignal) => {
+      if (!isSecret) {
+        getParameter ??= createSsmBatcher(apis.ssm, batchOptions());
+        const parameter = await getParameter(`${wanted.objectName}${selector}`);
+        return { bytes: parameter.bytes, version: parameter.version };
+      }
+      const isCurrent =
+        wanted.objectVersion === undefined &&
+        (wanted.objectVersionLabel ?? "AWSCURRENT") === "AWSCURRENT";
+      if (options.useSecretsBatch && isCurrent) {
+        getSecretBatched ??= createSecretBatcher(apis.secretsManager, batchOptions());
+        const secret = await getSecretBatched(wanted.objectName);
         return { bytes: secret.bytes, version: secret.versionId };
-      });
+      }
+      const secret = await apis.secretsManager.getSecretValue(
+        {
+          secretId: wanted.objectName,
+          versionId: wanted.objectVersion,
+          versionStage: wanted.objectVersionLabel,
+        },
+        { signal: sharedSignal, tally: mount.tally },
+      );
+      return { bytes: secret.bytes, version: secret.versionId };
+    };
+    try {
+      const value = await mount.during(label, options.valueCache.get(key, mount, load));
       return { ok: true, value, region };
     } catch (error) {
-      const failure: AwsFailure = signal.aborted
-        ? {
-            code: Code.DeadlineExceeded,
-            awsCode: "DeadlineExceeded",
-            message: "no answer before the mount deadline",
-            isServerSide: true,
-          }
-        : classifyAwsError(error);
-      if (failure.code === Code.PermissionDenied || failure.code === Code.NotFound)
+      if (mount.signal.aborted) throw mount.signal.reason;
+      if (!(error instanceof AwsError)) throw error;
+      if (error.code === Code.PermissionDenied || error.code === Code.NotFound)
         options.valueCache.delete(key);
-      return { ok: false, failure, region };
-    } finally {
-      done();
+      return { ok: false, failure: error, region };
     }
   };
 }

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { Code, ProviderError } from "../errors.ts";
 import { Redacted } from "../redacted.ts";
-import type { SecretDescriptor } from "../spc/secret-descriptor.ts";
+import { compileJmesPath } from "../spc/jmes/compile-jmes-path.ts";
+import type { JmesPathEntry, SecretDescriptor } from "../spc/secret-descriptor.ts";
 import type { FetchedSecret } from "./fetch-secrets.ts";
 import { renderFiles } from "./render-files.ts";
 
@@ -17,6 +18,13 @@ const descriptor = (overrides: Partial<SecretDescriptor> = {}): SecretDescriptor
   jmesPath: [],
   failoverObject: undefined,
   ...overrides,
+});
+
+const jmes = (path: string, filePath: string, mode = 0o644): JmesPathEntry => ({
+  path,
+  expression: compileJmesPath(path),
+  filePath,
+  mode,
 });
 
 const fetched = (d: SecretDescriptor, text: string, version = "v1"): FetchedSecret => ({
@@ -46,10 +54,7 @@ describe("renderFiles()", () => {
 
   test("jmesPath entries become files with the parent's version, quoted hyphenated keys work", () => {
     const d = descriptor({
-      jmesPath: [
-        { path: "username", filePath: "user", mode: 0o644 },
-        { path: '"pass-word"', filePath: "pass", mode: 0o400 },
-      ],
+      jmesPath: [jmes("username", "user"), jmes('"pass-word"', "pass", 0o400)],
     });
     const rendered = renderFiles([fetched(d, '{"username":"alice","pass-word":"pw"}', "v7")]);
     expect(rendered.files.map((f) => [f.path, f.mode, text(f.contents)])).toEqual([
@@ -62,16 +67,13 @@ describe("renderFiles()", () => {
 
   test("reports every jmesPath problem without printing the value", () => {
     const d = descriptor({
-      jmesPath: [
-        { path: "port", filePath: "port", mode: 0o644 },
-        { path: "missing", filePath: "m", mode: 0o644 },
-      ],
+      jmesPath: [jmes("port", "port"), jmes("missing", "m")],
     });
     const notJson = descriptor({
       index: 1,
       objectName: "raw",
       filePath: "raw",
-      jmesPath: [{ path: "a", filePath: "x", mode: 0o644 }],
+      jmesPath: [jmes("a", "x")],
     });
     try {
       renderFiles([
@@ -84,15 +86,111 @@ describe("renderFiles()", () => {
       const { code, message } = error as ProviderError;
       expect(code).toBe(Code.InvalidArgument);
       expect(message).toContain(
-        'objects[0] "db".jmesPath[0].path "port" must select a string, but selects a number',
+        'objects[0] ("db").jmesPath[0].path: "port" must select a string, but selects a number',
       );
       expect(message).toContain(
-        'objects[0] "db".jmesPath[1].path "missing" must select a string, but selects nothing',
+        'objects[0] ("db").jmesPath[1].path: "missing" must select a string, but selects nothing',
       );
       expect(message).toContain(
-        'objects[1] "raw": jmesPath is set but the value is not a JSON document',
+        'objects[1] ("raw").jmesPath: is set but the value is not a JSON document',
       );
       expect(message).not.toContain("hunter2");
     }
+  });
+});
+
+describe("renderFiles() budget", () => {
+  const mib = 1024 * 1024;
+  const secret = '{"password":"correct-horse-battery"}';
+  const doublings = (count: number, step = "[@,@]") => Array(count).fill(step).join(" | ");
+
+  function renderError(entries: JmesPathEntry[], options = { maxResponseBytes: 4 * mib }) {
+    try {
+      renderFiles([fetched(descriptor({ jmesPath: entries }), secret)], options);
+    } catch (error) {
+      if (error instanceof ProviderError) return error;
+      throw error;
+    }
+    throw new Error("expected a failure");
+  }
+
+  test("refuses an output past the answer limit before building it: RESOURCE_EXHAUSTED naming the limit", () => {
+    const path = `${doublings(26)} | to_string(@)`;
+    const error = renderError([jmes(path, "big"), jmes("password", "pw")]);
+    expect(error.code).toBe(Code.ResourceExhausted);
+    expect(error.reason).toBe("JmesPathTooLarge");
+    // What is left once the object's own file and the entry's path are counted.
+    const left = 4 * mib - (secret.length + 2 * "db".length + 16) - (2 * "big".length + 16);
+    expect(error.message).toBe(
+      "Cannot extract jmesPath values:\n" +
+        `objects[0] ("db").jmesPath[0].path: evaluating ${JSON.stringify(`${path.slice(0, 80)}…`)} would produce more than ${left} bytes, what is left of the driver's answer limit of ${4 * mib} bytes\n` +
+        "(the remaining jmesPath entries were not evaluated)",
+    );
+  });
+
+  test("without an answer limit (provider writes), the Mount's text budget applies", () => {
+    const error = renderError([jmes(`${doublings(26)} | to_string(@)`, "big")], {
+      maxResponseBytes: undefined as never,
+    });
+    expect(error.code).toBe(Code.ResourceExhausted);
+    expect(error.message).toContain(
+      `would produce more than ${4 * mib} bytes, the limit of text the jmesPath expressions of one Mount may build`,
+    );
+  });
+
+  test("work past the Mount's steps is RESOURCE_EXHAUSTED too, and no value appears", () => {
+    const error = renderError([jmes(doublings(24, "[@,@][]"), "big")]);
+    expect(error.code).toBe(Code.ResourceExhausted);
+    expect(error.message).toContain(
+      "needs more than 500000 steps of work, the limit for the jmesPath expressions of one Mount",
+    );
+    expect(error.message).not.toContain("horse");
+  });
+
+  test("one budget for all objects of a Mount: many expensive entries cannot add up", () => {
+    const entries = Array.from({ length: 40 }, (_, i) => jmes(doublings(14, "[@,@][]"), `f${i}`));
+    const error = renderError(entries);
+    expect(error.code).toBe(Code.ResourceExhausted);
+    expect(error.message.split("\n").filter((line) => line.includes("steps"))).toHaveLength(1);
+  });
+
+  test("a selected string larger than what is left of the answer is refused", () => {
+    const big = JSON.stringify({ a: "x".repeat(3 * mib) });
+    const d = descriptor({ jmesPath: [jmes("a", "a")] });
+    let caught: unknown;
+    try {
+      renderFiles([fetched(d, big)], { maxResponseBytes: 4 * mib });
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as ProviderError).code).toBe(Code.ResourceExhausted);
+    expect((caught as ProviderError).message).toContain(`"a" selects ${3 * mib} bytes, more than `);
+  });
+
+  test("fetched values past the answer limit fail before any JSON is parsed", () => {
+    const values = Array.from({ length: 5 }, (_, i) =>
+      fetched(
+        descriptor({ index: i, filePath: `v${i}`, jmesPath: [jmes("a", `a${i}`)] }),
+        "x".repeat(mib),
+      ),
+    );
+    let caught: unknown;
+    try {
+      renderFiles(values, { maxResponseBytes: 4 * mib });
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as ProviderError).code).toBe(Code.ResourceExhausted);
+    expect((caught as ProviderError).reason).toBe("ResponseTooLarge");
+  });
+
+  test("lists the first jmesPath problems within a few KiB, then how many more", () => {
+    const entries = Array.from({ length: 60 }, (_, i) => jmes("missing", `m${i}`));
+    const error = renderError(entries);
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(new TextEncoder().encode(error.message).length).toBeLessThanOrEqual(4096);
+    const lines = error.message.split("\n");
+    expect(lines.length).toBeGreaterThan(10);
+    expect(lines.at(-1)).toBe(`… and ${60 - (lines.length - 2)} more jmesPath problems`);
   });
 });

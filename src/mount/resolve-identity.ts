@@ -1,15 +1,18 @@
 import type { AwsApis } from "../aws/aws-apis.ts";
 import type { AwsCredentials } from "../aws/aws-credentials.ts";
-import { classifyAwsError } from "../aws/aws-errors.ts";
+import { AwsError } from "../aws/aws-errors.ts";
 import type { PodIdentityAgentApi } from "../aws/pod-identity-agent.ts";
 import type { CredentialCache, CredentialLoader } from "../cache/credential-cache.ts";
+import { countLookup } from "../call-options.ts";
 import { Code, ProviderError } from "../errors.ts";
 import type { KubeApi } from "../kube/kube-api.ts";
 import { Redacted } from "../redacted.ts";
 import { tokenAudiences } from "../spc/attribute-keys.ts";
 import type { SpcParameters } from "../spc/secret-descriptor.ts";
-import type { MountParams } from "./read-request.ts";
-import { during, type Track, trackNothing } from "./track-pending.ts";
+import type { TokenProver } from "../token/token-prover.ts";
+import type { TokenProofFailure } from "../token/verify-jwt.ts";
+import type { MountContext } from "./mount-context.ts";
+import type { MountParams, PodInfo } from "./read-request.ts";
 
 /** Annotation of a ServiceAccount that names its IAM role (IRSA). */
 export const roleArnAnnotation = "eks.amazonaws.com/role-arn";
@@ -24,6 +27,12 @@ export interface PodIdentity {
   /** Who AWS sees, for hints in messages: `role "arn:…"`. */
   principal: string;
   credentials: Redacted<AwsCredentials>;
+  /**
+   * True when the request's token proved the identity (SPEC §5.3), so `key`'s cached data may be
+   * served to it. False: the credentials came straight from STS or the Pod Identity agent for this
+   * Mount alone, and nothing cached under `key` may be read, joined or written with them.
+   */
+  isProven: boolean;
 }
 
 /** Dependencies of {@link resolveIdentity}. */
@@ -32,16 +41,20 @@ export interface ResolveIdentityDeps {
   aws: AwsApis;
   podIdentityAgent: PodIdentityAgentApi;
   credentialCache: CredentialCache;
-  signal: AbortSignal;
-  /** @default records nothing */
-  track?: Track;
+  tokenProver: TokenProver;
+  mount: MountContext;
 }
 
 /**
  * The pod's AWS credentials (SPEC §4): IRSA by default — the `sts.amazonaws.com` token and the
  * ServiceAccount's role annotation exchanged with STS `AssumeRoleWithWebIdentity` at the regional
  * endpoint — or EKS Pod Identity with `usePodIdentity`; then `assumeRoleArn` chaining when set.
- * Credentials are cached per identity key until 5 minutes before they expire.
+ * Credentials are cached per identity key until 5 minutes before they expire, and served from
+ * there (or from a load in flight) only when the request's token proves the identity: signed by
+ * the cluster's service account issuer, unexpired, for the audience, with the pod's ServiceAccount
+ * as subject. STS checks the token on every call; the proof keeps that check for a cache hit.
+ * Without a proof (a bad token, or the issuer's keys unavailable) the Mount asks STS or the agent
+ * itself, which judge the token, and its credentials stay out of the cache.
  * @throws ProviderError FAILED_PRECONDITION when the token audience or the role annotation is missing,
  *   UNAUTHENTICATED when STS rejects the token, PERMISSION_DENIED when a trust policy does
  */
@@ -59,10 +72,14 @@ export async function resolveIdentity(
   const { roleArn, externalId, durationSeconds } = chained;
   const key = JSON.stringify([base.key, "chain", roleArn, externalId ?? "", durationSeconds ?? 0]);
   const sessionName = toSessionName(`${params.pod.namespace}.${params.pod.serviceAccountName}`);
+  // Chained credentials are as proven as the credentials that obtained them.
   const credentials = await loadCredentials(
     deps,
-    key,
-    `credentials for assumeRoleArn from STS in "${region}"`,
+    {
+      key,
+      isProven: base.isProven,
+      label: `credentials for assumeRoleArn from STS in "${region}"`,
+    },
     (signal) =>
       callSts(
         signal,
@@ -74,10 +91,13 @@ export async function resolveIdentity(
         () =>
           deps.aws
             .sts(region, base.credentials)
-            .assumeRole({ roleArn, sessionName, externalId, durationSeconds }, { signal }),
+            .assumeRole(
+              { roleArn, sessionName, externalId, durationSeconds },
+              { signal, tally: deps.mount.tally },
+            ),
       ),
   );
-  return { key, principal: `role "${roleArn}"`, credentials };
+  return { key, principal: `role "${roleArn}"`, credentials, isProven: base.isProven };
 }
 
 async function resolveIrsa(
@@ -87,10 +107,9 @@ async function resolveIrsa(
 ): Promise<PodIdentity> {
   const { namespace, serviceAccountName } = params.pod;
   const token = readToken(params.tokens, tokenAudiences.irsa);
-  const serviceAccount = await during(
-    deps.track ?? trackNothing,
+  const serviceAccount = await deps.mount.during(
     `ServiceAccount "${namespace}/${serviceAccountName}" from the Kubernetes API`,
-    deps.kube.getServiceAccount(namespace, serviceAccountName, { signal: deps.signal }),
+    deps.kube.getServiceAccount(namespace, serviceAccountName, deps.mount),
   );
   const roleArn = serviceAccount.annotations[roleArnAnnotation];
   if (!roleArn) {
@@ -104,10 +123,11 @@ async function resolveIrsa(
   }
   const key = JSON.stringify(["irsa", namespace, serviceAccountName, roleArn]);
   const sessionName = toSessionName(`${namespace}.${serviceAccountName}`);
+  // After the ServiceAccount, whose errors the operator must see first; usually no request at all.
+  const isProven = await proveToken(deps, token, tokenAudiences.irsa, params.pod);
   const credentials = await loadCredentials(
     deps,
-    key,
-    `credentials from STS in "${region}"`,
+    { key, isProven, label: `credentials from STS in "${region}"` },
     (signal) =>
       callSts(
         signal,
@@ -119,10 +139,13 @@ async function resolveIrsa(
         () =>
           deps.aws
             .sts(region)
-            .assumeRoleWithWebIdentity({ roleArn, sessionName, token }, { signal }),
+            .assumeRoleWithWebIdentity(
+              { roleArn, sessionName, token },
+              { signal, tally: deps.mount.tally },
+            ),
       ),
   );
-  return { key, principal: `role "${roleArn}"`, credentials };
+  return { key, principal: `role "${roleArn}"`, credentials, isProven };
 }
 
 async function resolvePodIdentity(
@@ -134,10 +157,12 @@ async function resolvePodIdentity(
   const token = readToken(params.tokens, tokenAudiences.podIdentity);
   // The agent decides the role from the pod identity association of the ServiceAccount.
   const key = JSON.stringify(["pod-identity", namespace, serviceAccountName]);
+  // Unproven, the agent's answer is for whatever ServiceAccount the token names: caching it under
+  // this key would hand that role to this ServiceAccount's later, proven Mounts.
+  const isProven = await proveToken(deps, token, tokenAudiences.podIdentity, params.pod);
   const credentials = await loadCredentials(
     deps,
-    key,
-    "credentials from the EKS Pod Identity agent",
+    { key, isProven, label: "credentials from the EKS Pod Identity agent" },
     async (signal) =>
       new Redacted(
         await deps.podIdentityAgent.fetchCredentials(token, {
@@ -150,6 +175,7 @@ async function resolvePodIdentity(
     key,
     principal: `the role associated with ServiceAccount "${namespace}/${serviceAccountName}" (EKS Pod Identity)`,
     credentials,
+    isProven,
   };
 }
 
@@ -206,21 +232,67 @@ export function toSessionName(text: string): string {
   return cleaned.length >= 2 ? cleaned : `${cleaned}--`.slice(0, 2);
 }
 
-/** The identity's cached credentials, or `load`'s, marked pending under `label` meanwhile. */
-function loadCredentials(
+// A proof that fails for one of these reasons means a verified token was sent for something else:
+// worth a warning. The other reasons (not a JWT, keys unavailable, expired) are routine or logged
+// where they arise (the key set read).
+const suspiciousProofFailures: ReadonlySet<TokenProofFailure> = new Set([
+  "BadSignature",
+  "WrongSubject",
+  "WrongAudience",
+]);
+
+/**
+ * Whether `token` proves the pod's ServiceAccount for `audience`. A failed proof never fails the
+ * Mount: the caller goes to STS or the agent instead, as upstream does on every Mount.
+ */
+async function proveToken(
   deps: ResolveIdentityDeps,
-  key: string,
-  label: string,
-  load: CredentialLoader,
-): Promise<Redacted<AwsCredentials>> {
-  return during(
-    deps.track ?? trackNothing,
-    label,
-    deps.credentialCache.get(key, deps.signal, load),
+  token: Redacted<string>,
+  audience: string,
+  pod: PodInfo,
+): Promise<boolean> {
+  const subject = `system:serviceaccount:${pod.namespace}:${pod.serviceAccountName}`;
+  const proof = await deps.mount.during(
+    "the service account issuer's keys from the Kubernetes API",
+    deps.tokenProver.prove(token, { audience, subject }, deps.mount),
   );
+  if (proof.ok) return true;
+  const details = { audience, reason: proof.reason };
+  if (suspiciousProofFailures.has(proof.reason)) {
+    deps.mount.log.warn(
+      "The pod's token does not prove its ServiceAccount; asking AWS without cached credentials",
+      details,
+    );
+  } else {
+    deps.mount.log.debug(
+      "The pod's token is not proven; asking AWS without cached credentials",
+      details,
+    );
+  }
+  return false;
 }
 
-/** Runs one STS exchange; a failure becomes a ProviderError saying which trust is missing. */
+/**
+ * The identity's cached credentials, or `load`'s, marked pending under `label` meanwhile. An
+ * unproven identity bypasses the cache: `load` runs for this Mount alone and its result is not
+ * kept.
+ */
+function loadCredentials(
+  deps: ResolveIdentityDeps,
+  target: { key: string; isProven: boolean; label: string },
+  load: CredentialLoader,
+): Promise<Redacted<AwsCredentials>> {
+  if (target.isProven) {
+    return deps.mount.during(target.label, deps.credentialCache.get(target.key, deps.mount, load));
+  }
+  countLookup(deps.mount.tally, false);
+  return deps.mount.during(target.label, load(deps.mount.signal));
+}
+
+/**
+ * Runs one STS exchange. The adapter classified a failure already; this adds which role and
+ * which trust it was about.
+ */
 async function callSts(
   signal: AbortSignal,
   context: StsErrorContext,
@@ -229,8 +301,8 @@ async function callSts(
   try {
     return new Redacted(await call());
   } catch (error) {
-    if (signal.aborted) throw error;
-    throw toStsError(error, context);
+    if (signal.aborted || !(error instanceof AwsError)) throw error;
+    throw withStsContext(error, context);
   }
 }
 
@@ -240,19 +312,16 @@ interface StsErrorContext {
   trustHint: string;
 }
 
-function toStsError(error: unknown, context: StsErrorContext): ProviderError {
-  const failure = classifyAwsError(error);
+function withStsContext(error: AwsError, context: StsErrorContext): ProviderError {
   let hint = "";
-  if (failure.code === Code.PermissionDenied) hint = `; ${context.trustHint}`;
-  else if (failure.code === Code.Unauthenticated) {
+  if (error.code === Code.PermissionDenied) hint = `; ${context.trustHint}`;
+  else if (error.code === Code.Unauthenticated) {
     hint =
       "; check that the cluster's OIDC provider is registered in IAM and the token is not expired";
   }
-  // STS rejecting the request itself (e.g. a malformed role ARN) means the configuration is wrong.
-  const code = failure.code === Code.InvalidArgument ? Code.FailedPrecondition : failure.code;
   return new ProviderError(
-    code,
-    `${context.action} (STS in "${context.region}"): ${failure.awsCode}: ${failure.message}${hint}`,
-    { reason: failure.awsCode, cause: error },
+    error.code,
+    `${context.action} (STS in "${context.region}"): ${error.message}${hint}`,
+    { reason: error.awsCode, cause: error },
   );
 }

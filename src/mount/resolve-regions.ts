@@ -1,6 +1,11 @@
+import type { CallOptions } from "../call-options.ts";
 import { Code, ProviderError } from "../errors.ts";
+import { joinWithin } from "../join-within.ts";
 import type { KubeApi } from "../kube/kube-api.ts";
+import { checkArnRegion } from "../spc/check-arn.ts";
+import { checkFailoverRegion } from "../spc/check-failover-region.ts";
 import { parseArn } from "../spc/parse-arn.ts";
+import { quote } from "../spc/report-problem.ts";
 import type { SecretDescriptor, SpcParameters } from "../spc/secret-descriptor.ts";
 import type { PodInfo } from "./read-request.ts";
 
@@ -21,7 +26,8 @@ export interface ResolveRegionsDeps {
   nodeName: string | undefined;
   /** Should cache nodes: their region label does not change. */
   kube: KubeApi;
-  signal: AbortSignal;
+  /** The Mount's signal and tally, for the Kubernetes calls. */
+  mount: CallOptions;
 }
 
 /**
@@ -42,10 +48,8 @@ export async function resolveRegions(
   if (known !== undefined) return { primary: known, failover: parameters.failoverRegion };
 
   const nodeName =
-    deps.nodeName ??
-    (await deps.kube.getPod(pod.namespace, pod.name, { signal: deps.signal })).nodeName;
-  const node =
-    nodeName === undefined ? undefined : await deps.kube.getNode(nodeName, { signal: deps.signal });
+    deps.nodeName ?? (await deps.kube.getPod(pod.namespace, pod.name, deps.mount)).nodeName;
+  const node = nodeName === undefined ? undefined : await deps.kube.getNode(nodeName, deps.mount);
   const primary = node?.labels[regionLabel];
   if (primary === undefined || primary === "") {
     const where =
@@ -58,33 +62,38 @@ export async function resolveRegions(
       { reason: "NoRegion" },
     );
   }
-  checkArnRegions(descriptors, primary);
-  if (parameters.failoverRegion === primary) {
-    throw new ProviderError(
-      Code.InvalidArgument,
-      `Invalid SecretProviderClass: failoverRegion "${primary}" is the same as the primary region (label "${regionLabel}" of node "${nodeName}")`,
-      { reason: "InvalidSecretProviderClass" },
-    );
-  }
+  checkNodeRegion(descriptors, parameters.failoverRegion, {
+    region: primary,
+    source: `label "${regionLabel}" of node "${nodeName}"`,
+  });
   return { primary, failover: parameters.failoverRegion };
 }
 
-function checkArnRegions(descriptors: readonly SecretDescriptor[], region: string): void {
+/**
+ * The checks validation could not make without the node's region: ARNs must be in it, and
+ * failoverRegion must differ from it.
+ * @throws ProviderError INVALID_ARGUMENT listing the problems as validation would
+ */
+function checkNodeRegion(
+  descriptors: readonly SecretDescriptor[],
+  failoverRegion: string | undefined,
+  primary: { region: string; source: string },
+): void {
+  const against = { region: primary.region, regionName: `the node's region (${primary.source})` };
   const problems = descriptors.flatMap((d) => {
     const arnRegion = parseArn(d.objectName)?.region;
-    return arnRegion !== undefined && arnRegion !== region
-      ? [
-          `objects[${d.index}] ("${d.objectName}").objectName: the ARN's region "${arnRegion}" is not the node's region "${region}"`,
-        ]
-      : [];
+    const mismatch = arnRegion === undefined ? undefined : checkArnRegion(arnRegion, against);
+    return mismatch === undefined
+      ? []
+      : [`objects[${d.index}] (${quote(d.objectName)}).objectName: ${mismatch}`];
   });
+  const sameRegion = checkFailoverRegion(failoverRegion, primary);
+  if (sameRegion !== undefined) problems.unshift(`failoverRegion: ${sameRegion}`);
   if (problems.length > 0) {
     throw new ProviderError(
       Code.InvalidArgument,
-      `Invalid SecretProviderClass:\n${problems.join("\n")}`,
-      {
-        reason: "InvalidSecretProviderClass",
-      },
+      `Invalid SecretProviderClass:\n${joinWithin(problems, { more: (n) => `… and ${n} more problems` })}`,
+      { reason: "InvalidSecretProviderClass" },
     );
   }
 }

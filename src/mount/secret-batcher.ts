@@ -1,6 +1,7 @@
 import { type BatchOutcome, createBatcher } from "../async/create-batcher.ts";
-import { classifyAwsError } from "../aws/aws-errors.ts";
+import { AwsError, toAwsErrorFromCode } from "../aws/aws-errors.ts";
 import type { SecretsManagerApi, SecretValue } from "../aws/secrets-manager.ts";
+import type { CallOptions } from "../call-options.ts";
 import { Code } from "../errors.ts";
 
 /** At most this many ids per BatchGetSecretValue call (a Secrets Manager limit). */
@@ -14,21 +15,15 @@ export const secretBatchSize = 20;
  */
 export function createSecretBatcher(
   sm: SecretsManagerApi,
-  signal: AbortSignal,
+  options: CallOptions,
 ): (secretId: string) => Promise<SecretValue> {
   return createBatcher(secretBatchSize, async (ids) => {
     let result: Awaited<ReturnType<SecretsManagerApi["batchGetSecretValue"]>>;
     try {
-      result = await sm.batchGetSecretValue(ids, { signal });
+      result = await sm.batchGetSecretValue(ids, options);
     } catch (error) {
-      const failure = classifyAwsError(error);
-      if (
-        failure.code !== Code.PermissionDenied &&
-        !(failure.isServerSide && /throttl|toomanyrequests/i.test(failure.awsCode))
-      ) {
-        throw error;
-      }
-      return fetchOneByOne(sm, ids, signal);
+      if (!(error instanceof AwsError) || !isWorthSingleCalls(error)) throw error;
+      return fetchOneByOne(sm, ids, options);
     }
     const outcomes = new Map<string, BatchOutcome<SecretValue>>();
     for (const id of ids) {
@@ -38,23 +33,25 @@ export function createSecretBatcher(
       const error = result.errors.find((e) => e.secretId === id);
       if (value) outcomes.set(id, { ok: true, value });
       else if (error) {
-        outcomes.set(id, {
-          ok: false,
-          error: Object.assign(new Error(error.message), {
-            name: error.errorCode,
-            $fault: "client",
-          }),
-        });
+        outcomes.set(id, { ok: false, error: toAwsErrorFromCode(error.errorCode, error.message) });
       }
     }
     return outcomes;
   });
 }
 
-async function fetchOneByOne(sm: SecretsManagerApi, ids: string[], signal: AbortSignal) {
+/** The role may allow GetSecretValue but not BatchGetSecretValue, or batches may be throttled. */
+function isWorthSingleCalls(error: AwsError): boolean {
+  return (
+    error.code === Code.PermissionDenied ||
+    (error.isServerSide && /throttl|toomanyrequests/i.test(error.awsCode))
+  );
+}
+
+async function fetchOneByOne(sm: SecretsManagerApi, ids: string[], options: CallOptions) {
   const settled = await Promise.allSettled(
     ids.map((secretId) =>
-      sm.getSecretValue({ secretId, versionId: undefined, versionStage: undefined }, { signal }),
+      sm.getSecretValue({ secretId, versionId: undefined, versionStage: undefined }, options),
     ),
   );
   return new Map<string, BatchOutcome<SecretValue>>(

@@ -1,12 +1,18 @@
-import type { AwsFailure } from "../aws/aws-errors.ts";
+import type { AwsError } from "../aws/aws-errors.ts";
 import { Code, ProviderError } from "../errors.ts";
+import { joinWithin } from "../join-within.ts";
 import type { SecretDescriptor } from "../spc/secret-descriptor.ts";
 
-/** One object that could not be fetched. */
+/** Why one region could not give an object. */
+export interface RegionFailure {
+  region: string;
+  failure: AwsError;
+}
+
+/** One object that could not be fetched: one failure, or one per region when both failed. */
 export interface ObjectFailure {
   descriptor: SecretDescriptor;
-  region: string;
-  failure: AwsFailure;
+  failed: readonly RegionFailure[];
 }
 
 // The code the user must act on first wins when objects fail for different reasons.
@@ -20,40 +26,46 @@ const codePriority: Code[] = [
 ];
 
 /**
- * One error for a failed fetch (SPEC §7): every failed object on its own line with region, AWS
- * error code and message, plus a hint (the IAM action to allow, what to check).
+ * One error for a failed fetch (SPEC §7): each failed object on its own line with region, AWS
+ * error code and message, plus a hint (the IAM action to allow, what to check), within a few KiB
+ * (the first objects, then how many more). The AWS errors themselves are the cause, for the log.
  */
 export function toFetchError(
   failures: readonly ObjectFailure[],
   context: { total: number; principal: string; secretProviderClass: string },
 ): ProviderError {
-  const code =
-    codePriority.find((c) => failures.some((f) => f.failure.code === c)) ?? Code.Internal;
+  const all = failures.flatMap(({ failed }) => failed.map((f) => f.failure));
+  const code = codePriority.find((c) => all.some((f) => f.code === c)) ?? Code.Internal;
   const spc = context.secretProviderClass
     ? ` of SecretProviderClass "${context.secretProviderClass}"`
     : "";
-  const lines = failures.map(({ descriptor, region, failure }) => {
+  const lines = failures.flatMap(({ descriptor, failed }) => {
     const service =
       descriptor.objectType === "secretsmanager" ? "Secrets Manager" : "SSM Parameter Store";
-    const hint = toHint(descriptor, failure, context.principal);
-    return `objects[${descriptor.index}] "${descriptor.objectName}" (${service} in "${region}"): ${failure.awsCode}: ${failure.message}${hint ? `; ${hint}` : ""}`;
+    return failed.map(({ region, failure }) => {
+      const hint = toHint(descriptor, failure, context.principal);
+      return `objects[${descriptor.index}] "${descriptor.objectName}" (${service} in "${region}"): ${failure.message}${hint ? `; ${hint}` : ""}`;
+    });
   });
-  const reason =
-    failures.length === 1 ? (failures[0]?.failure.awsCode ?? "FetchFailed") : "FetchFailed";
+  const reason = all.length === 1 ? (all[0]?.awsCode ?? "FetchFailed") : "FetchFailed";
+  const title = `Cannot fetch ${failures.length} of ${context.total} objects${spc}:`;
   return new ProviderError(
     code,
-    `Cannot fetch ${failures.length} of ${context.total} objects${spc}:\n${lines.join("\n")}`,
-    {
-      reason,
-    },
+    joinWithin([title, ...lines], {
+      more: (omitted) => `… and ${omitted} more failures`,
+    }),
+    { reason, cause: new AggregateError(all.slice(0, maxLoggedCauses), "AWS errors") },
   );
 }
 
-function toHint(descriptor: SecretDescriptor, failure: AwsFailure, principal: string): string {
+/** AWS errors kept as the cause of a fetch error, for the log line (each has its request id). */
+const maxLoggedCauses = 5;
+
+function toHint(descriptor: SecretDescriptor, failure: AwsError, principal: string): string {
   const isSecret = descriptor.objectType === "secretsmanager";
   switch (failure.code) {
     case Code.PermissionDenied:
-      if (/kms|decrypt/i.test(`${failure.awsCode} ${failure.message}`)) {
+      if (/kms|decrypt/i.test(failure.message)) {
         return `allow "kms:Decrypt" on the object's KMS key for ${principal}`;
       }
       return `allow "${isSecret ? "secretsmanager:GetSecretValue" : "ssm:GetParameters"}" on this ${isSecret ? "secret" : "parameter"} for ${principal}`;

@@ -12,21 +12,26 @@ import {
   unlinkSync,
   writeSync,
 } from "node:fs";
-import { dirname, isAbsolute, join } from "node:path";
+import { dirname, join } from "node:path";
 import { Code, ProviderError } from "../errors.ts";
 import { checkFilePath } from "../spc/to-file-path.ts";
+import { type CheckTargetPathOptions, checkTargetPath } from "./check-target-path.ts";
 import type { RenderedFile } from "./render-files.ts";
 
 /**
  * Provider-writes mode (SPEC §6.2): writes every file under `targetPath` so that a reader never sees
  * a partial set. All files go to exclusive temporary names first (O_EXCL | O_NOFOLLOW, exact mode,
  * fsynced), and only when every one is on disk are they renamed into place. On any failure the
- * temporaries are removed and the previous files stay as they were. Paths are checked again here
- * (defence in depth) and no symlink inside the target is ever followed.
+ * temporaries are removed and the previous files stay as they were. The target and the paths are
+ * checked again here (defence in depth) and no symlink inside the target is ever followed.
  * @throws ProviderError INVALID_ARGUMENT for a bad target or path, INTERNAL when the disk fails
  */
-export function writeFiles(targetPath: string, files: readonly RenderedFile[]): void {
-  checkTarget(targetPath);
+export function writeFiles(
+  targetPath: string,
+  files: readonly RenderedFile[],
+  options: CheckTargetPathOptions,
+): void {
+  checkTargetPath(targetPath, options);
   for (const file of files) {
     const problem = checkFilePath(file.path);
     if (problem !== undefined) {
@@ -59,22 +64,6 @@ export function writeFiles(targetPath: string, files: readonly RenderedFile[]): 
       Code.Internal,
       `Cannot write the files into "${targetPath}": ${(error as Error).message}`,
       { reason: "WriteFailed", cause: error },
-    );
-  }
-}
-
-function checkTarget(targetPath: string): void {
-  let isDirectory = false;
-  try {
-    isDirectory = isAbsolute(targetPath) && lstatSync(targetPath).isDirectory();
-  } catch {
-    isDirectory = false;
-  }
-  if (!isDirectory) {
-    throw new ProviderError(
-      Code.InvalidArgument,
-      `Invalid MountRequest: target_path "${targetPath}" is not an existing absolute directory`,
-      { reason: "InvalidRequest" },
     );
   }
 }

@@ -18,6 +18,7 @@ import {
   VersionResponseSchema,
 } from "../../gen/v1alpha1/service_pb.ts";
 import type { MountResult } from "../mount/handle-mount.ts";
+import type { MountRequestFields } from "../mount/read-request.ts";
 import { runtimeName, version } from "../version.ts";
 
 /**
@@ -79,12 +80,14 @@ export function toMountResponse(result: MountResult, driverWritesSecrets: boolea
   });
 }
 
-/** Reads the fields of a request the pipeline uses; `secrets` is left behind on purpose. */
-export function fromMountRequest(request: MountRequest) {
+/**
+ * Reads the fields of a request the pipeline uses; `secrets` and `current_object_version` are
+ * left behind on purpose.
+ */
+export function fromMountRequest(request: MountRequest): MountRequestFields {
   return {
     attributes: request.attributes,
     targetPath: request.targetPath,
     permission: request.permission,
-    currentObjectVersion: request.currentObjectVersion,
   };
 }

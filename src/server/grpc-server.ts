@@ -12,11 +12,10 @@ import type {
   MountResponse,
   VersionResponse,
 } from "../../gen/v1alpha1/service_pb.ts";
-import { Code, ProviderError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { type Metrics, noopMetrics } from "../metrics.ts";
 import type { MountHandler } from "../mount/handle-mount.ts";
-import { createMountStats, runWithMountStats } from "../mount-stats.ts";
+import { createMountContext } from "../mount/mount-context.ts";
 import {
   csiServiceDefinition,
   fromMountRequest,
@@ -120,8 +119,9 @@ type MountAnswer = { response: MountResponse } | { status: { code: status; detai
 
 /**
  * Runs one Mount within its budget and turns the outcome into an answer; never rejects. Logs one
- * summary line (pod, namespace, SPC, objects, duration, outcome, code, AWS calls, cache hits) and
- * records the Mount in the metrics.
+ * summary line (pod, namespace, SPC, objects, duration, outcome, code, AWS calls, cache hits):
+ * info on success, warn or error on failure with the failure's cause, and records the Mount in the
+ * metrics.
  */
 async function serveMount(
   call: ServerUnaryCall<MountRequest, MountResponse>,
@@ -129,80 +129,42 @@ async function serveMount(
 ): Promise<MountAnswer> {
   const started = performance.now();
   const metrics = options.metrics ?? noopMetrics;
-  const who = readMountLabels(call.request.attributes);
-  const log = options.log.child({ ...who });
-  const stats = createMountStats();
+  const log = options.log.child({ ...readMountLabels(call.request.attributes) });
+  const mount = createMountContext({
+    budgetMs: Math.min(options.mountTimeoutMs, toDeadlineMs(call.getDeadline()) - deadlineMarginMs),
+    log,
+  });
+  const onCancel = () => mount.cancel();
+  call.on("cancelled", onCancel);
   const summary = (outcome: string, code: string) => ({
     outcome,
     code,
-    objects: stats.objects,
+    objects: mount.tally.objects,
     durationMs: Math.round(performance.now() - started),
-    awsCalls: stats.awsCalls,
-    cacheHits: stats.cacheHits,
-    cacheMisses: stats.cacheMisses,
-    kubeRequests: stats.kubeRequests,
+    awsCalls: mount.tally.awsCalls,
+    cacheHits: mount.tally.cacheHits,
+    cacheMisses: mount.tally.cacheMisses,
+    kubeRequests: mount.tally.kubeRequests,
   });
-  const budgetMs = Math.min(
-    options.mountTimeoutMs,
-    toDeadlineMs(call.getDeadline()) - deadlineMarginMs,
-  );
-  const controller = new AbortController();
-  const onCancel = () =>
-    controller.abort(
-      new ProviderError(Code.DeadlineExceeded, "The driver cancelled the Mount", {
-        reason: "Cancelled",
-      }),
-    );
-  call.on("cancelled", onCancel);
-  // What the Mount waits for right now, so a deadline can say what did not answer.
-  const pending = new Set<string>();
-  const track = (label: string) => {
-    pending.add(label);
-    return () => pending.delete(label);
-  };
-  const timer = setTimeout(
-    () =>
-      controller.abort(
-        new ProviderError(
-          Code.DeadlineExceeded,
-          `Mount did not finish within its ${(Math.max(0, budgetMs) / 1000).toFixed(1)}s budget; still waiting for ${
-            pending.size > 0 ? [...pending].join(", ") : "the provider"
-          }`,
-          { reason: "DeadlineExceeded" },
-        ),
-      ),
-    Math.max(0, budgetMs),
-  );
-  // Stages honour the signal, but the answer must not depend on it: race the pipeline against it.
-  const aborted = new Promise<never>((_, reject) =>
-    controller.signal.addEventListener("abort", () => reject(controller.signal.reason), {
-      once: true,
-    }),
-  );
-  aborted.catch(() => {});
   metrics.mountStarted();
   let code = "INTERNAL";
   try {
-    const result = await Promise.race([
-      runWithMountStats(stats, () =>
-        options.handleMount(fromMountRequest(call.request), {
-          signal: controller.signal,
-          log,
-          track,
-        }),
-      ),
-      aborted,
-    ]);
+    // Stages honour the signal, but the answer must not depend on it.
+    const result = await mount.race(options.handleMount(fromMountRequest(call.request), mount));
     code = "OK";
     log.info("Mount succeeded", { ...summary("success", code), files: result.files.length });
     return { response: toMountResponse(result, options.driverWritesSecrets) };
   } catch (error) {
-    const answer = toGrpcStatus(error, log);
+    const answer = toGrpcStatus(error);
     code = answer.providerCode;
-    log.info("Mount failed", { ...summary("error", code), error: answer.details });
+    log[answer.level]("Mount failed", {
+      ...summary("error", code),
+      error: answer.details,
+      cause: answer.logged,
+    });
     return { status: { code: answer.code, details: answer.details } };
   } finally {
-    clearTimeout(timer);
+    mount.close();
     call.removeListener("cancelled", onCancel);
     metrics.mountFinished({ code, durationMs: performance.now() - started });
   }

@@ -37,6 +37,15 @@ export interface ArnRegion {
 }
 
 /**
+ * The problem of an ARN in another region than the one it is used against, or undefined. Also
+ * used once the node's region is known, which validation cannot know (SPEC §4.4).
+ */
+export function checkArnRegion(arnRegion: string, against: ArnRegion): string | undefined {
+  if (against.region === undefined || arnRegion === against.region) return undefined;
+  return `ARN region ${quote(arnRegion)} does not match ${against.regionName} ${quote(against.region)}`;
+}
+
+/**
  * Checks an ARN used as objectName (primary or failover): its syntax, service, region, account
  * and resource prefix, appending each problem to `problems`.
  * @returns the object type its service means, or `undefined` when it does not parse or names
@@ -64,10 +73,9 @@ export function checkArn(
   }
   if (arn.region === "") {
     fail("ARN has no region: write the region between the service and the account");
-  } else if (against.region !== undefined && arn.region !== against.region) {
-    fail(
-      `ARN region ${quote(arn.region)} does not match ${against.regionName} ${quote(against.region)}`,
-    );
+  } else {
+    const mismatch = checkArnRegion(arn.region, against);
+    if (mismatch !== undefined) fail(mismatch);
   }
   if (!/^[0-9]{12}$/.test(arn.accountId)) {
     fail(`ARN account ${quote(arn.accountId)} must be 12 digits`);

@@ -88,4 +88,51 @@ describe("createSpcReader()", () => {
     expect(again).not.toBe(first);
     expect(again).toEqual(first);
   });
+
+  test("hands the warnings over once per SPC, not once per pod", () => {
+    const read = createSpcReader();
+    const heard: string[][] = [];
+    const options = {
+      defaultMode: 0o644,
+      awsRegion: undefined,
+      onWarnings: (warnings: readonly { where: string }[]) =>
+        heard.push(warnings.map((warning) => warning.where)),
+    };
+    for (const name of ["a", "b", "c"])
+      read({ ...pod(name), regoin: "us-east-1", objects }, options);
+    expect(heard).toEqual([["regoin"]]);
+    read({ ...pod("a"), objects }, options);
+    expect(heard).toHaveLength(1);
+  });
+
+  test("an unknown parameter is part of the key: SPCs that differ only there do not share warnings", () => {
+    const read = createSpcReader();
+    const options = { defaultMode: 0o644, awsRegion: undefined };
+    const clean = read({ ...pod("a"), objects }, options);
+    const typo = read({ ...pod("a"), objects, usepodidentity: "true" }, options);
+    expect(clean.warnings).toEqual([]);
+    expect(typo.warnings.map((warning) => warning.where)).toEqual(["usepodidentity"]);
+  });
+});
+
+describe("createSpcReader() memory bound", () => {
+  test("keeps at most maxCharacters of SPC text, dropping the least recently used", () => {
+    const read = createSpcReader({ maxCharacters: 1000 });
+    const spc = (name: string) => ({
+      ...pod("a"),
+      region: "us-east-1",
+      objects: `- {objectName: ${name}, objectType: secretsmanager}\n#${"x".repeat(300)}`,
+    });
+    const options = { defaultMode: 0o644, awsRegion: undefined };
+    const first = read(spc("a"), options);
+    read(spc("b"), options);
+    expect(read(spc("a"), options)).toBe(first);
+    // A third SPC of ~400 characters passes 1000: "b", now the least recently used, goes.
+    const third = read(spc("c"), options);
+    expect(read(spc("a"), options)).toBe(first);
+    expect(read(spc("c"), options)).toBe(third);
+    const b = read(spc("b"), options);
+    expect(read(spc("b"), options)).toBe(b);
+    expect(read(spc("a"), options)).not.toBe(first);
+  });
 });

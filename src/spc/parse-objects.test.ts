@@ -3,6 +3,7 @@ import { Code, ProviderError } from "../errors.ts";
 import { type ParseObjectsOptions, parseObjects } from "./parse-objects.ts";
 import { readSpc } from "./read-spc.ts";
 import type {
+  JmesPathEntry,
   PathTranslation,
   Problem,
   SecretDescriptor,
@@ -77,6 +78,14 @@ const descriptor = (
   ...fields,
 });
 
+/** A jmesPath entry as parseObjects makes it, with its compiled expression. */
+const jmesEntry = (path: string, filePath: string, mode: number): JmesPathEntry => ({
+  path,
+  expression: expect.objectContaining({ text: path }) as never,
+  filePath,
+  mode,
+});
+
 const mixedSpc = `
 - objectName: db/creds
   objectType: secretsmanager
@@ -112,8 +121,8 @@ function expectedMixed(translate: (name: string) => string): SecretDescriptor[] 
       filePath: "db-creds",
       mode: 0o600,
       jmesPath: [
-        { path: '"user-name"', filePath: "db-user", mode: 0o600 },
-        { path: "password", filePath: "db-password", mode: 0o400 },
+        jmesEntry('"user-name"', "db-user", 0o600),
+        jmesEntry("password", "db-password", 0o400),
       ],
     }),
     descriptor({
@@ -226,7 +235,7 @@ describe("parseObjects()", () => {
       ObjectAlias: b`);
       expect(problems).toEqual([]);
       expect(warnings).toEqual([]);
-      expect(descriptors[0]?.jmesPath).toEqual([{ path: "x", filePath: "b", mode: 0o644 }]);
+      expect(descriptors[0]?.jmesPath).toEqual([jmesEntry("x", "b", 0o644)]);
     });
 
     test("matches objectType values case-insensitively", () => {

@@ -1,10 +1,13 @@
-import { isSeq, parseDocument } from "yaml";
+import { isSeq } from "yaml";
+import { createClaimedPaths } from "./claim-file-path.ts";
 import { describeNode, isBlank, offsetOf } from "./describe-node.ts";
 import type { ParseContext } from "./parse-context.ts";
 import { parseObjectEntry } from "./parse-object-entry.ts";
+import { parseYamlDocument } from "./parse-yaml-document.ts";
 import { reportProblem } from "./report-problem.ts";
 import { type Anchors, deref, resolveAnchors } from "./resolve-anchors.ts";
 import type { Problem, SecretDescriptor, SpcParameters } from "./secret-descriptor.ts";
+import { spcLimits } from "./spc-limits.ts";
 
 /** Options of {@link parseObjects}. */
 export interface ParseObjectsOptions {
@@ -29,6 +32,10 @@ export interface ParseObjectsOptions {
  * field, a YAML warning) to `warnings`, each with `where` naming the object by index and
  * objectName and the field, and `offset` pointing into `objectsYaml`. Never throws on any input.
  *
+ * Everything is bounded by {@link spcLimits}: the YAML's size, depth and node count before it is
+ * parsed (`parseYamlDocument`), its node count with aliases expanded (`resolveAnchors`), the
+ * number of objects, and the warnings kept (the rest are counted in a last one).
+ *
  * The stages: YAML syntax and aliases here, each entry in `parseObjectEntry` (field reading in
  * `read-yaml-fields.ts`, file paths in `claim-file-path.ts`).
  * @returns the descriptors of the objects without problems, in SPC order; complete only when no
@@ -40,20 +47,24 @@ export function parseObjects(
   problems: Problem[],
   warnings: Problem[],
 ): SecretDescriptor[] {
-  const doc = parseDocument(objectsYaml, { prettyErrors: false });
-  const anchors: Anchors = new Map();
-  const ctx: ParseContext = {
-    options,
-    problems,
-    warnings,
-    anchors,
-    files: new Map(),
-    directories: new Map(),
-  };
-  for (const error of doc.errors) {
-    reportProblem(problems, "objects", `is not valid YAML: ${error.message}`, error.pos[0]);
+  const found: Problem[] = [];
+  try {
+    return parseEntries(objectsYaml, options, problems, found);
+  } finally {
+    keepWarnings(found, warnings);
   }
-  if (doc.errors.length > 0) return [];
+}
+
+function parseEntries(
+  objectsYaml: string,
+  options: ParseObjectsOptions,
+  problems: Problem[],
+  warnings: Problem[],
+): SecretDescriptor[] {
+  const doc = parseYamlDocument(objectsYaml, problems);
+  if (doc === undefined) return [];
+  const anchors: Anchors = new Map();
+  const ctx: ParseContext = { options, problems, warnings, anchors, paths: createClaimedPaths() };
   for (const warning of doc.warnings) {
     reportProblem(warnings, "objects", `YAML: ${warning.message}`, warning.pos[0]);
   }
@@ -73,10 +84,32 @@ export function parseObjects(
     );
     return [];
   }
+  if (root.items.length > spcLimits.objects) {
+    reportProblem(
+      problems,
+      "objects",
+      `lists ${root.items.length} objects, more than the limit of ${spcLimits.objects}: split them over several SecretProviderClasses`,
+      offsetOf(root),
+    );
+    return [];
+  }
   const descriptors: SecretDescriptor[] = [];
   root.items.forEach((item, index) => {
     const descriptor = parseObjectEntry(item, index, ctx);
     if (descriptor !== undefined) descriptors.push(descriptor);
   });
   return descriptors;
+}
+
+/** Appends the first {@link spcLimits.warnings} of `found` to `warnings`, and a count of the rest. */
+function keepWarnings(found: readonly Problem[], warnings: Problem[]): void {
+  warnings.push(...found.slice(0, spcLimits.warnings));
+  if (found.length > spcLimits.warnings) {
+    reportProblem(
+      warnings,
+      "objects",
+      `and ${found.length - spcLimits.warnings} more warnings`,
+      undefined,
+    );
+  }
 }

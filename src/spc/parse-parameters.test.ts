@@ -4,8 +4,9 @@ import type { Problem } from "./secret-descriptor.ts";
 
 function parse(attributes: Record<string, string>) {
   const problems: Problem[] = [];
-  const parameters = parseParameters(attributes, problems);
-  return { parameters, problems };
+  const warnings: Problem[] = [];
+  const parameters = parseParameters(attributes, problems, warnings);
+  return { parameters, problems, warnings };
 }
 
 function expectOneProblem(attributes: Record<string, string>, where: string, message: string) {
@@ -27,6 +28,7 @@ describe("parseParameters()", () => {
         assumeRole: undefined,
       },
       problems: [],
+      warnings: [],
     });
   });
 
@@ -108,14 +110,6 @@ describe("parseParameters()", () => {
         { failoverRegion: "west" },
         "failoverRegion",
         '"west" is not an AWS region name',
-      );
-    });
-
-    test("rejects the same region as the primary", () => {
-      expectOneProblem(
-        { region: "eu-west-1", failoverRegion: "eu-west-1" },
-        "failoverRegion",
-        '"eu-west-1" is the same as "region"',
       );
     });
 
@@ -289,5 +283,47 @@ describe("parseParameters()", () => {
       "preferredAddressType",
       "assumeRoleDurationSeconds",
     ]);
+  });
+
+  test.each([
+    ["regoin", "region"],
+    ["failoverregion", "failoverRegion"],
+    ["usepodidentity", "usePodIdentity"],
+    ["UsePodIdentity", "usePodIdentity"],
+    ["pathTranslations", "pathTranslation"],
+    ["object", "objects"],
+  ])("warns about the unknown parameter %p and suggests %p", (key, suggested) => {
+    const { warnings, problems } = parse({ objects: "- objectName: x", [key]: "true" });
+    expect(problems).toEqual([]);
+    expect(warnings).toEqual([
+      {
+        where: key,
+        message: `unknown parameter "${key}" is ignored (parameter names are case-sensitive); did you mean "${suggested}"?`,
+      },
+    ]);
+  });
+
+  test("a miscased usePodIdentity is warned about and does not switch to Pod Identity", () => {
+    const { parameters, warnings } = parse({ objects: "- objectName: x", usepodidentity: "true" });
+    expect(parameters.usePodIdentity).toBe(false);
+    expect(warnings.map((warning) => warning.where)).toEqual(["usepodidentity"]);
+  });
+
+  test("lists the parameters when no name is close", () => {
+    const { warnings } = parse({ objects: "- objectName: x", colour: "blue" });
+    expect(warnings[0]?.message).toBe(
+      'unknown parameter "colour" is ignored (parameter names are case-sensitive); known parameters are objects, region, failoverRegion, pathTranslation, usePodIdentity, preferredAddressType, assumeRoleArn, assumeRoleExternalId, assumeRoleDurationSeconds',
+    );
+  });
+
+  test("does not warn about the keys of the kubelet and the driver", () => {
+    const { warnings } = parse({
+      objects: "- objectName: x",
+      secretProviderClass: "spc",
+      "csi.storage.k8s.io/pod.name": "p",
+      "csi.storage.k8s.io/serviceAccount.tokens": "{}",
+      "csi.storage.k8s.io/ephemeral": "true",
+    });
+    expect(warnings).toEqual([]);
   });
 });

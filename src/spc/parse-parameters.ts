@@ -1,4 +1,9 @@
+import { parseGoBool } from "../parse-go-bool.ts";
+import { attributeKeys } from "./attribute-keys.ts";
+import { checkFailoverRegion } from "./check-failover-region.ts";
+import { quote } from "./report-problem.ts";
 import type { PathTranslation, Problem, SpcParameters } from "./secret-descriptor.ts";
+import { suggestFieldName } from "./suggest-field-name.ts";
 
 /** SPC parameter keys read here (SPEC §3); `objects` is read by `parseObjects`. */
 export const parameterKeys = {
@@ -22,22 +27,6 @@ const roleArnPattern =
 // STS AssumeRole ExternalId: 2-1224 characters of [\w+=,.@:/-].
 const externalIdPattern = /^[\w+=,.@:/-]{2,1224}$/;
 
-// Parity: upstream reads usePodIdentity with Go's strconv.ParseBool, which knows exactly these.
-const booleans: Readonly<Record<string, boolean>> = {
-  true: true,
-  True: true,
-  TRUE: true,
-  t: true,
-  T: true,
-  "1": true,
-  false: false,
-  False: false,
-  FALSE: false,
-  f: false,
-  F: false,
-  "0": false,
-};
-
 const addressTypes = ["ipv4", "ipv6", "auto"] as const;
 
 /**
@@ -47,12 +36,16 @@ const addressTypes = ["ipv4", "ipv6", "auto"] as const;
  * preferredAddressType `auto`.
  *
  * Every problem is appended to `problems` (`where` = the parameter name) and the parameter then
- * takes its default (or `undefined`), so the caller can go on validating the objects.
+ * takes its default (or `undefined`), so the caller can go on validating the objects. Every key
+ * that is no parameter is appended to `warnings` with the closest parameter name: keys are
+ * case-sensitive, so a `usepodidentity` would otherwise silently mean IRSA.
  */
 export function parseParameters(
   attributes: Readonly<Record<string, string>>,
   problems: Problem[],
+  warnings: Problem[],
 ): SpcParameters {
+  warnUnknownKeys(attributes, warnings);
   const read = (key: string): string | undefined => {
     const value = Object.hasOwn(attributes, key) ? attributes[key] : undefined;
     return value === "" ? undefined : value;
@@ -65,11 +58,10 @@ export function parseParameters(
     parameterKeys.failoverRegion,
     fail,
   );
-  if (failoverRegion !== undefined && failoverRegion === region) {
-    fail(
-      parameterKeys.failoverRegion,
-      `${quote(failoverRegion)} is the same as "region": use a different region or remove failoverRegion`,
-    );
+  // AWS_REGION and the node's label are checked where they are known (readSpc, resolveRegions).
+  const sameRegion = checkFailoverRegion(failoverRegion, { region, source: '"region"' });
+  if (sameRegion !== undefined) {
+    fail(parameterKeys.failoverRegion, sameRegion);
     failoverRegion = undefined;
   }
   return {
@@ -83,6 +75,24 @@ export function parseParameters(
 }
 
 type Fail = (where: string, message: string) => void;
+
+const knownParameters: readonly string[] = Object.values(parameterKeys);
+
+/**
+ * Warns about keys that are neither a parameter nor set by the kubelet or the driver. Theirs are
+ * `secretProviderClass` and namespaced keys such as `csi.storage.k8s.io/pod.name`; the pod
+ * volume's own attributes reach us too and are checked like the SPC's (SPEC §2).
+ */
+function warnUnknownKeys(attributes: Readonly<Record<string, string>>, warnings: Problem[]): void {
+  for (const key of Object.keys(attributes)) {
+    if (knownParameters.includes(key) || key === attributeKeys.secretProviderClass) continue;
+    if (key.includes("/")) continue;
+    warnings.push({
+      where: key,
+      message: `unknown parameter ${quote(key)} is ignored (parameter names are case-sensitive)${suggestFieldName(key, knownParameters, { noun: "parameters" })}`,
+    });
+  }
+}
 
 function readRegion(value: string | undefined, key: string, fail: Fail): string | undefined {
   if (value === undefined) return undefined;
@@ -115,7 +125,8 @@ function readPathTranslation(value: string | undefined, fail: Fail): PathTransla
 
 function readUsePodIdentity(value: string | undefined, fail: Fail): boolean {
   if (value === undefined) return false;
-  const parsed = Object.hasOwn(booleans, value) ? booleans[value] : undefined;
+  // Parity: upstream reads usePodIdentity with Go's strconv.ParseBool.
+  const parsed = parseGoBool(value);
   if (parsed === undefined) {
     fail(parameterKeys.usePodIdentity, `${quote(value)} is not a boolean: use "true" or "false"`);
     return false;
@@ -185,8 +196,4 @@ function readAssumeRole(
     }
   }
   return isValid ? { roleArn, externalId, durationSeconds } : undefined;
-}
-
-function quote(text: string): string {
-  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
 }

@@ -1,7 +1,8 @@
-import * as jmespath from "jmespath";
 import { isMap, isSeq } from "yaml";
 import { claimFilePath } from "./claim-file-path.ts";
 import { describeNode, isBlank, offsetOf } from "./describe-node.ts";
+import { compileJmesPath, type JmesExpression } from "./jmes/compile-jmes-path.ts";
+import { JmesError } from "./jmes/jmes-error.ts";
 import type { ParseContext } from "./parse-context.ts";
 import { readFilePermission } from "./read-file-permission.ts";
 import {
@@ -14,18 +15,15 @@ import {
 import { quote, reportProblem } from "./report-problem.ts";
 import { deref } from "./resolve-anchors.ts";
 import type { JmesPathEntry } from "./secret-descriptor.ts";
+import { spcLimits } from "./spc-limits.ts";
 
 const jmesPathFields = ["path", "objectAlias", "filePermission"] as const;
-
-// @types/jmespath declares only `search`; jmespath 0.16 also exports `compile`, which parses
-// without evaluating (an evaluation could fail for reasons that are not syntax).
-const compileJmesPath: (expression: string) => unknown =
-  (jmespath as unknown as { compile?: (expression: string) => unknown }).compile ??
-  ((expression) => jmespath.search({}, expression));
 
 /**
  * The `jmesPath` list of an object: each entry needs a valid JMESPath `path` and an `objectAlias`
  * whose file path is claimed like the object's own; `filePermission` defaults to `parentMode`.
+ * Each path is compiled here, once per SecretProviderClass; at most
+ * {@link spcLimits.jmesPathEntries} entries.
  * @returns the entries without problems, in order
  */
 export function readJmesPath(
@@ -41,6 +39,15 @@ export function readJmesPath(
       ctx.problems,
       `${where}.jmesPath`,
       `must be a list of {path, objectAlias} maps, got ${describeNode(node)}`,
+      offsetOf(node),
+    );
+    return [];
+  }
+  if (node.items.length > spcLimits.jmesPathEntries) {
+    reportProblem(
+      ctx.problems,
+      `${where}.jmesPath`,
+      `has ${node.items.length} entries, more than the limit of ${spcLimits.jmesPathEntries}`,
       offsetOf(node),
     );
     return [];
@@ -61,25 +68,36 @@ export function readJmesPath(
     const entryFields = readYamlFields(entry, jmesPathFields, ctx);
     reportFieldIssues(entryFields, entryWhere, ctx);
     const path = readRequired(entryFields, "path", entryWhere, ctx);
-    const isPathValid = path !== undefined && checkJmesPath(path, entryFields, entryWhere, ctx);
+    const expression =
+      path === undefined ? undefined : readExpression(path, entryFields, entryWhere, ctx);
     const alias = readRequired(entryFields, "objectAlias", entryWhere, ctx);
     const mode = readFilePermission(entryFields, entryWhere, ctx) ?? parentMode;
     const filePath =
       alias === undefined
         ? undefined
         : claimFilePath(alias, `${entryWhere}.objectAlias`, entryFields.get("objectAlias"), ctx);
-    if (isPathValid && filePath !== undefined) entries.push({ path, filePath, mode });
+    if (path !== undefined && expression !== undefined && filePath !== undefined)
+      entries.push({ path, expression, filePath, mode });
   });
   return entries;
 }
 
-/** Whether `path` compiles as JMESPath; reports a problem, with a hint for dashed keys, if not. */
-function checkJmesPath(path: string, fields: Fields, where: string, ctx: YamlReadContext): boolean {
+/** `path` compiled; reports a problem, with a hint for dashed keys, if it does not compile. */
+function readExpression(
+  path: string,
+  fields: Fields,
+  where: string,
+  ctx: YamlReadContext,
+): JmesExpression | undefined {
   try {
-    compileJmesPath(path);
-    return true;
+    return compileJmesPath(path);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    if (!(error instanceof JmesError)) throw error;
+    const offset = offsetOf(fields.get("path"));
+    if (error.limit !== undefined) {
+      reportProblem(ctx.problems, `${where}.path`, `${quote(path)} ${error.message}`, offset);
+      return undefined;
+    }
     // `user-name` parses as `user - name`, the usual mistake with secrets whose keys have dashes.
     const hint =
       /\w-\w/.test(path) && !path.includes('"')
@@ -88,9 +106,9 @@ function checkJmesPath(path: string, fields: Fields, where: string, ctx: YamlRea
     reportProblem(
       ctx.problems,
       `${where}.path`,
-      `${quote(path)} is not a valid JMESPath expression: ${reason}${hint}`,
-      offsetOf(fields.get("path")),
+      `${quote(path)} is not a valid JMESPath expression: ${error.message}${hint}`,
+      offset,
     );
-    return false;
+    return undefined;
   }
 }

@@ -108,6 +108,17 @@ describe("readSpc()", () => {
     expect(error.message.split("\n").slice(1)).toEqual([expect.stringMatching(/^region: /)]);
   });
 
+  test("rejects a failoverRegion equal to the SPC's region", () => {
+    const error = readError({
+      region: "eu-west-1",
+      failoverRegion: "eu-west-1",
+      objects: "- {objectName: a, objectType: secretsmanager}",
+    });
+    expect(error.message.split("\n").slice(1)).toEqual([
+      'failoverRegion: "eu-west-1" is the same as the primary region ("region"): use another region or remove failoverRegion',
+    ]);
+  });
+
   test("rejects a failoverRegion equal to AWS_REGION when the SPC has no region", () => {
     const error = readError(
       { failoverRegion: "us-east-1", objects: "- {objectName: a, objectType: secretsmanager}" },
@@ -118,12 +129,18 @@ describe("readSpc()", () => {
     );
   });
 
-  test("lists at most 50 problems and counts the rest", () => {
-    const objects = Array.from({ length: 60 }, (_, i) => `- {objectName: o${i}}`).join("\n");
-    const lines = readError({ objects, region: "us-east-1" }).message.split("\n");
-    expect(lines[0]).toBe("Invalid SecretProviderClass (60 problems):");
-    expect(lines).toHaveLength(52);
-    expect(lines[51]).toBe("… and 10 more problems; run the validate command to see them all");
+  test("stops at a few KiB when the problems are long", () => {
+    const objects = Array.from(
+      { length: 10_000 },
+      (_, i) => `- {objectName: object-number-${i}}`,
+    ).join("\n");
+    const message = readError({ objects, region: "us-east-1" }).message;
+    expect(new TextEncoder().encode(message).length).toBeLessThanOrEqual(4096);
+    const lines = message.split("\n");
+    expect(lines[0]).toBe("Invalid SecretProviderClass (10000 problems):");
+    expect(lines.at(-1)).toBe(
+      `… and ${10_000 - (lines.length - 2)} more problems; run the validate command to see them all`,
+    );
   });
 });
 

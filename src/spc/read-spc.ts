@@ -1,5 +1,7 @@
 import { Code, ProviderError } from "../errors.ts";
+import { joinWithin } from "../join-within.ts";
 import { attributeKeys } from "./attribute-keys.ts";
+import { checkFailoverRegion } from "./check-failover-region.ts";
 import { parseObjects } from "./parse-objects.ts";
 import { parameterKeys, parseParameters } from "./parse-parameters.ts";
 import type { Problem, SecretDescriptor, SpcParameters } from "./secret-descriptor.ts";
@@ -20,9 +22,6 @@ export interface ValidatedSpc {
   /** Harmless but questionable things (unknown fields, YAML warnings) for the log and `validate`. */
   warnings: Problem[];
 }
-
-/** Beyond this many lines the message would only be cut by the event recorder anyway. */
-const maxListedProblems = 50;
 
 /** Everything {@link checkSpc} found: valid parts, problems and warnings. */
 export interface SpcReport extends ValidatedSpc {
@@ -61,21 +60,21 @@ export function checkSpc(
 ): SpcReport {
   const problems: Problem[] = [];
   const warnings: Problem[] = [];
-  const parameters = parseParameters(attributes, problems);
+  const parameters = parseParameters(attributes, problems, warnings);
   // An invalid `region` leaves the primary region unknown rather than silently AWS_REGION, so
   // that ARNs are not reported against a region the SPC did not mean.
   const isRegionInvalid = problems.some((problem) => problem.where === parameterKeys.region);
   const region = isRegionInvalid ? undefined : (parameters.region ?? options.awsRegion);
-  if (
-    parameters.region === undefined &&
-    region !== undefined &&
-    parameters.failoverRegion === region
-  ) {
-    problems.push({
-      where: parameterKeys.failoverRegion,
-      message: `${JSON.stringify(region)} is the same as the primary region (AWS_REGION of the provider): set "region" or use another failoverRegion`,
-    });
-  }
+  // The SPC's own region was checked with the parameters.
+  const sameRegion =
+    parameters.region === undefined
+      ? checkFailoverRegion(parameters.failoverRegion, {
+          region,
+          source: "AWS_REGION of the provider",
+        })
+      : undefined;
+  if (sameRegion !== undefined)
+    problems.push({ where: parameterKeys.failoverRegion, message: sameRegion });
 
   const objects = Object.hasOwn(attributes, parameterKeys.objects)
     ? attributes[parameterKeys.objects]
@@ -108,14 +107,9 @@ function toMessage(
   const title = name
     ? `Invalid SecretProviderClass ${JSON.stringify(name)}`
     : "Invalid SecretProviderClass";
-  const lines = problems
-    .slice(0, maxListedProblems)
-    .map((problem) => `${problem.where}: ${problem.message}`);
-  if (problems.length > maxListedProblems) {
-    lines.push(
-      `… and ${problems.length - maxListedProblems} more problems; run the validate command to see them all`,
-    );
-  }
   const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
-  return `${title} (${count}):\n${lines.join("\n")}`;
+  const lines = problems.map((problem) => `${problem.where}: ${problem.message}`);
+  return joinWithin([`${title} (${count}):`, ...lines], {
+    more: (omitted) => `… and ${omitted} more problems; run the validate command to see them all`,
+  });
 }

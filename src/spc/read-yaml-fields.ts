@@ -3,6 +3,7 @@ import { describeNode, isBlank, offsetOf } from "./describe-node.ts";
 import { quote, reportProblem } from "./report-problem.ts";
 import { deref } from "./resolve-anchors.ts";
 import type { Problem } from "./secret-descriptor.ts";
+import { spcLimits } from "./spc-limits.ts";
 import { suggestFieldName } from "./suggest-field-name.ts";
 
 /** What reading fields needs: resolved aliases, and the lists that problems and warnings go to. */
@@ -85,10 +86,15 @@ export function readYamlFields(
  */
 export function reportFieldIssues(fields: Fields, where: string, ctx: YamlReadContext): void {
   for (const { name, node } of fields.unknown) {
+    // The name is the user's text: cut it here too, as quote() does in the message.
+    const shown = name.length > 80 ? `${name.slice(0, 80)}…` : name;
+    // Warnings past the limit are only counted (see parseObjects): spare their suggestion.
+    const suggestion =
+      ctx.warnings.length < spcLimits.warnings ? suggestFieldName(name, fields.known) : "";
     reportProblem(
       ctx.warnings,
-      `${where}.${name}`,
-      `unknown field ${quote(name)} is ignored${suggestFieldName(name, fields.known)}`,
+      `${where}.${shown}`,
+      `unknown field ${quote(name)} is ignored${suggestion}`,
       offsetOf(node),
     );
   }

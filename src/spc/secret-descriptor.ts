@@ -1,3 +1,5 @@
+import type { JmesExpression } from "./jmes/compile-jmes-path.ts";
+
 /** The two AWS services an object can come from, spelled as the SPC `objectType` values. */
 export type ObjectType = "secretsmanager" | "ssmparameter";
 
@@ -26,8 +28,10 @@ export interface SpcParameters {
 
 /** A `jmesPath` entry of an object: one string extracted from a JSON value into its own file. */
 export interface JmesPathEntry {
-  /** The JMESPath expression. */
+  /** The JMESPath expression, as written. */
   path: string;
+  /** `path` compiled once, when the SecretProviderClass is validated. */
+  expression: JmesExpression;
   /** File name relative to the target directory (already a clean relative path). */
   filePath: string;
   /** File mode bits (0–0o777). */

@@ -17,3 +17,9 @@ test("suggestFieldName() lists the known fields when none is close", () => {
     "; known fields are objectName, objectType, objectAlias, jmesPath",
   );
 });
+
+test("suggestFieldName() names what the known names are", () => {
+  expect(suggestFieldName("zone", ["region", "objects"], { noun: "parameters" })).toBe(
+    "; known parameters are region, objects",
+  );
+});

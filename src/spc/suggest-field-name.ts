@@ -1,11 +1,21 @@
 import { quote } from "./report-problem.ts";
 
+/** Options of {@link suggestFieldName}. */
+export interface SuggestFieldNameOptions {
+  /** What the names are, for the list shown when none is close. @default "fields" */
+  noun?: string;
+}
+
 /**
  * The tail of an "unknown field" warning: `; did you mean "objectName"?` for the closest known
  * field (a forgotten `object` prefix counts as an exact match), else the list of known fields.
- * Names compare case-insensitively.
+ * Names compare case-insensitively. Used for object fields and for SPC parameters alike.
  */
-export function suggestFieldName(name: string, known: readonly string[]): string {
+export function suggestFieldName(
+  name: string,
+  known: readonly string[],
+  options: SuggestFieldNameOptions = {},
+): string {
   const lower = name.toLowerCase();
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(lower.length / 4));
@@ -19,7 +29,7 @@ export function suggestFieldName(name: string, known: readonly string[]): string
     }
   }
   if (best !== undefined) return `; did you mean ${quote(best)}?`;
-  return `; known fields are ${known.join(", ")}`;
+  return `; known ${options.noun ?? "fields"} are ${known.join(", ")}`;
 }
 
 /** Levenshtein distance; infinite when the lengths differ by more than 8 (never a suggestion). */

@@ -1,3 +1,4 @@
+import { quote } from "./report-problem.ts";
 import type { PathTranslation } from "./secret-descriptor.ts";
 
 /** Longest relative path the provider hands out, in UTF-8 bytes (Linux `PATH_MAX`). */
@@ -50,13 +51,14 @@ export function checkFilePath(path: string): string | undefined {
   if (path.startsWith("..")) {
     return `file path ${quoted} must not start with "..", which the driver reserves for its own files`;
   }
-  const long = elements.find((element) => encoder.encode(element).byteLength > maxFileNameBytes);
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: only longer elements need encoding.
+  const long = elements.find(
+    (element) =>
+      element.length * 3 > maxFileNameBytes &&
+      encoder.encode(element).byteLength > maxFileNameBytes,
+  );
   if (long !== undefined) {
     return `file path ${quoted} has an element longer than ${maxFileNameBytes} bytes`;
   }
   return undefined;
-}
-
-function quote(text: string): string {
-  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
 }

@@ -33,6 +33,7 @@ describe("validateManifests()", () => {
       column: 21,
       severity: "error",
       message: expect.stringContaining('objects[1] ("api").objectType: "secretsmanagr"'),
+      secretProviderClass: { name: "one" },
     });
     expect(text.split("\n")[12]?.slice(20)).toBe('"secretsmanagr"');
   });
@@ -109,5 +110,90 @@ describe("validateManifests()", () => {
     expect(report.diagnostics[0]).toMatchObject({ line: 3, column: 1, severity: "error" });
     expect(report.diagnostics[0]?.message).toStartWith("invalid YAML:");
     expect(validateManifests("")).toEqual({ diagnostics: [], secretProviderClasses: 0 });
+  });
+
+  test("checks the items of a kind: List, as kubectl get secretproviderclasses -A -o yaml prints it", () => {
+    const text = `apiVersion: v1
+kind: List
+metadata:
+  resourceVersion: ""
+items:
+- apiVersion: secrets-store.csi.x-k8s.io/v1
+  kind: SecretProviderClass
+  metadata:
+    name: good
+    namespace: shop
+  spec:
+    provider: aws
+    parameters:
+      objects: |
+        - objectName: db
+          objectType: secretsmanager
+- apiVersion: secrets-store.csi.x-k8s.io/v1
+  kind: SecretProviderClass
+  metadata:
+    name: broken
+    namespace: billing
+  spec:
+    provider: aws
+    parameters:
+      regoin: us-east-1
+      objects: |
+        - objectName: api
+          objectType: secretsmanagr
+- apiVersion: secrets-store.csi.x-k8s.io/v1
+  kind: SecretProviderClass
+  metadata: {name: vault, namespace: shop}
+  spec: {provider: vault, parameters: {objects: nonsense}}
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: cm}
+`;
+    const report = validateManifests(text);
+    expect(report.secretProviderClasses).toBe(2);
+    expect(report.diagnostics).toEqual([
+      {
+        line: 25,
+        column: 7,
+        severity: "warning",
+        message: expect.stringContaining('regoin: unknown parameter "regoin" is ignored'),
+        secretProviderClass: { name: "broken", namespace: "billing" },
+      },
+      {
+        line: 28,
+        column: 23,
+        severity: "error",
+        message: expect.stringContaining('objects[0] ("api").objectType: "secretsmanagr"'),
+        secretProviderClass: { name: "broken", namespace: "billing" },
+      },
+    ]);
+  });
+
+  test("checks the items of a SecretProviderClassList, whose items carry no kind", () => {
+    const text = `apiVersion: secrets-store.csi.x-k8s.io/v1
+kind: SecretProviderClassList
+items:
+- metadata: {name: a}
+  spec:
+    provider: aws
+    parameters:
+      objects: "- {objectName: a, objectType: nope}"
+`;
+    const report = validateManifests(text);
+    expect(report.secretProviderClasses).toBe(1);
+    expect(brief(text)).toEqual([
+      expect.stringMatching(/^8:47 error objects\[0\] \("a"\)\.objectType/),
+    ]);
+  });
+
+  test("warns about unknown and miscased parameters at their key", () => {
+    const text = spc(
+      "p",
+      '    usepodidentity: "true"\n    failoverregion: us-west-2\n    objects: |\n      - {objectName: a, objectType: secretsmanager}\n',
+    );
+    expect(brief(text)).toEqual([
+      expect.stringMatching(/^8:5 warning usepodidentity: .*did you mean "usePodIdentity"\?$/),
+      expect.stringMatching(/^9:5 warning failoverregion: .*did you mean "failoverRegion"\?$/),
+    ]);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The examples: every SecretProviderClass passes the provider's own validation (SPEC §3) without
  * problems or warnings, every built-in object its Kubernetes schema, and each Deployment mounts a
- * SecretProviderClass of its file with a ServiceAccount of its file.
+ * SecretProviderClass of its file with a ServiceAccount of its file. The provider-writes DaemonSet
+ * patch is checked in helm-chart.test.ts.
  */
 import { describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
@@ -31,8 +32,18 @@ function exampleFiles(dir = join(repoRoot, "examples")): string[] {
     .sort();
 }
 
-const files = exampleFiles();
+// Patches are no objects of their own: helm-chart.test.ts applies the provider-writes one with
+// `kubectl patch --local` and compares the result with the chart's.
+const patchFiles = exampleFiles().filter((file) => file.endsWith("-patch.yaml"));
+const files = exampleFiles().filter((file) => !patchFiles.includes(file));
 const all = files.map((file) => ({ file, objects: parseManifests(readRepoFile(file), file) }));
+
+test("the only patch is the provider-writes DaemonSet patch, and it holds no SecretProviderClass", () => {
+  expect(patchFiles).toEqual(["examples/provider-writes/daemonset-patch.yaml"]);
+  const [patch] = parseManifests(readRepoFile(patchFiles[0] ?? ""), "patch");
+  expect(patch?.kind).toBeUndefined();
+  expect(at(patch, "spec.template.spec.containers[0].name")).toBe("provider-aws-installer");
+});
 const spcs = all.flatMap(({ objects }) =>
   objects.filter((object) => object.kind === "SecretProviderClass"),
 );

@@ -7,6 +7,8 @@ import { daemonSetProblems } from "./daemonset-checks.ts";
 import {
   at,
   findObject,
+  grantsOf,
+  issuerDiscoveryGrants,
   type KubeObject,
   packageVersion,
   parseManifests,
@@ -65,24 +67,14 @@ describe.each([
     const daemonSet = findObject(objects, "DaemonSet");
     expect(at(daemonSet, "spec.template.spec.priorityClassName")).toBe("system-node-critical");
     expect(at(daemonSet, "spec.template.spec.containers[0].resources")).toEqual({
-      requests: { cpu: "50m", memory: "128Mi" },
+      requests: { cpu: "50m", memory: "100Mi" },
       limits: { memory: "256Mi" },
     });
   });
 
-  test("RBAC grants get on serviceaccounts and nodes only, bound to the DaemonSet's account", () => {
+  test("RBAC grants get on serviceaccounts, nodes and the issuer's discovery URLs only, bound to the DaemonSet's account", () => {
     const role = findObject(objects, "ClusterRole");
-    const rules = (role["rules"] ?? []) as {
-      apiGroups: string[];
-      resources: string[];
-      verbs: string[];
-    }[];
-    const granted = rules.flatMap((rule) =>
-      rule.resources.flatMap((resource) =>
-        rule.verbs.map((verb) => `${rule.apiGroups.join(",")}/${resource}:${verb}`),
-      ),
-    );
-    expect(granted.sort()).toEqual(["/nodes:get", "/serviceaccounts:get"]);
+    expect(grantsOf(role)).toEqual(["nodes:get", "serviceaccounts:get", ...issuerDiscoveryGrants]);
 
     const binding = findObject(objects, "ClusterRoleBinding");
     const account = findObject(objects, "ServiceAccount");

@@ -119,3 +119,42 @@ export function at(value: unknown, path: string): unknown {
 export const packageVersion: string = (
   JSON.parse(readRepoFile("package.json")) as { version: string }
 ).version;
+
+/**
+ * The non-resource URLs the provider's ClusterRole grants, and nothing else: the service account
+ * issuer's discovery document and key set, which prove a pod's token (SPEC §5.3).
+ */
+export const issuerDiscoveryGrants = [
+  "url:/.well-known/openid-configuration:get",
+  "url:/openid/v1/jwks:get",
+] as const;
+
+/**
+ * Every grant of a ClusterRole, sorted: `<resource>:<verb>` for the core group,
+ * `<group>/<resource>:<verb>` for others, `url:<path>:<verb>` for non-resource URLs; a rule's
+ * resource names, if any, as `…:<verb>@<name>`.
+ */
+export function grantsOf(role: KubeObject): string[] {
+  const rules = (role["rules"] ?? []) as {
+    apiGroups?: string[];
+    resources?: string[];
+    resourceNames?: string[];
+    nonResourceURLs?: string[];
+    verbs: string[];
+  }[];
+  return rules
+    .flatMap((rule) => [
+      ...(rule.resources ?? []).flatMap((resource) =>
+        (rule.apiGroups ?? [""]).flatMap((group) =>
+          rule.verbs.map((verb) => {
+            const names = rule.resourceNames?.length ? `@${rule.resourceNames.join(",")}` : "";
+            return `${group === "" ? "" : `${group}/`}${resource}:${verb}${names}`;
+          }),
+        ),
+      ),
+      ...(rule.nonResourceURLs ?? []).flatMap((url) =>
+        rule.verbs.map((verb) => `url:${url}:${verb}`),
+      ),
+    ])
+    .sort();
+}

@@ -88,7 +88,7 @@ describe("make -n (dry run)", () => {
       expect(line).toContain(`--define BUILD_VERSION='"${packageVersion}"'`);
     }
     expect(compiles[1]).toContain(
-      "--target=bun-linux-x64 --outfile dist/secrets-store-csi-driver-provider-aws-linux-amd64",
+      "--target=bun-linux-x64-baseline --outfile dist/secrets-store-csi-driver-provider-aws-linux-amd64",
     );
     expect(compiles[2]).toContain(
       "--target=bun-linux-arm64 --outfile dist/secrets-store-csi-driver-provider-aws-linux-arm64",

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { ensureBinary } from "../helpers/built-binary.ts";
 import { isServiceError } from "../helpers/driver-client.ts";
 import { parsePrometheusText, sampleValue } from "../helpers/parse-prometheus-text.ts";
-import { binaryPath, startTestBed, type TestBed, type Workload } from "../helpers/test-bed.ts";
+import { startTestBed, type TestBed, type Workload } from "../helpers/test-bed.ts";
 
 const region = "us-east-1";
 const prefix = "secrets_store_provider_aws_";
@@ -213,7 +214,7 @@ describe("the compiled binary's metrics listener", () => {
     try {
       const result = Bun.spawnSync(
         [
-          binaryPath,
+          ensureBinary(),
           `--provider-volume=${dir}`,
           "--kube-api-url=http://127.0.0.1:1",
           `--metrics-address=127.0.0.1:${taken.port}`,
@@ -229,5 +230,35 @@ describe("the compiled binary's metrics listener", () => {
     } finally {
       await Bun.$`rm -rf ${dir}`;
     }
+  });
+});
+
+describe("summary lines at --log-level=warn (binary)", () => {
+  test("every failed Mount is logged, at warn when the request is at fault and error otherwise", async () => {
+    await using bed = await startTestBed({ mode: "binary", flags: ["--log-level=warn"] });
+    const workload = bed.workload({ serviceAccount: "quiet" });
+    bed.aws.grant(workload.roleArn, { service: "secretsmanager", resource: "quiet/*" });
+    bed.aws.putSecret("us-east-1", { name: "quiet/ok", secretString: "ok" });
+    bed.aws.failNext(
+      "GetSecretValue",
+      { status: 500, code: "InternalServiceError", message: "down" },
+      { times: 10 },
+    );
+    const mount = (objects: string) =>
+      bed.mount(workload, { parameters: { region: "us-east-1", objects } }).catch(() => {});
+    await mount("- {objectName: quiet/x, objectType: nonsense}");
+    await mount("- {objectName: quiet/ok, objectType: secretsmanager}");
+    const lines = bed
+      .output()
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as { level: string; msg: string; code?: string });
+    expect(
+      lines.filter((line) => line.msg === "Mount failed").map((l) => [l.level, l.code]),
+    ).toEqual([
+      ["warn", "INVALID_ARGUMENT"],
+      ["error", "INTERNAL"],
+    ]);
+    expect(lines.some((line) => line.level === "info" || line.level === "debug")).toBe(false);
   });
 });

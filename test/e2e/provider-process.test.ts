@@ -12,8 +12,9 @@ import {
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { status } from "@grpc/grpc-js";
+import { ensureBinary } from "../helpers/built-binary.ts";
 import { createDriverClient, grpcError } from "../helpers/driver-client.ts";
-import { binaryPath, filesOf, startTestBed, type TestBed, waitFor } from "../helpers/test-bed.ts";
+import { filesOf, startTestBed, type TestBed, waitFor } from "../helpers/test-bed.ts";
 
 const region = "us-east-1";
 const packageVersion: string = (
@@ -22,7 +23,7 @@ const packageVersion: string = (
 
 /** How to run the provider as a process: the compiled binary, and the sources under Bun. */
 const commands = {
-  binary: [binaryPath],
+  binary: [ensureBinary()],
   source: [process.execPath, resolve(import.meta.dir, "../../src/main.ts")],
 } as const;
 

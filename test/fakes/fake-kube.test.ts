@@ -57,6 +57,64 @@ describe("createFakeKube()", () => {
     expect(fake.requests.map((request) => request.token)).toEqual(["fake-kube-token", "new-token"]);
   });
 
+  test("serves the issuer's discovery document and key set, and mints tokens they verify", async () => {
+    const discovery = await (await get("/.well-known/openid-configuration")).json();
+    expect(discovery).toMatchObject({
+      issuer: fake.issuer,
+      // As on EKS: the advertised key set lives outside the cluster.
+      jwks_uri: `${fake.issuer}/keys`,
+    });
+    const keys = await fetch(`${fake.url}/openid/v1/jwks`, {
+      headers: { Authorization: "Bearer fake-kube-token", Accept: "application/jwk-set+json" },
+      tls: { ca: fake.caPem },
+    });
+    expect(keys.headers.get("content-type")).toBe("application/jwk-set+json");
+    const keySet = (await keys.json()) as { keys: Record<string, unknown>[] };
+    expect(keySet.keys.map((key) => key["kid"])).toEqual(fake.issuerKeyIds());
+
+    const token = fake.mintToken({
+      namespace: "ns",
+      serviceAccount: "sa",
+      audience: "sts.amazonaws.com",
+    });
+    const [header, payload] = token
+      .split(".")
+      .slice(0, 2)
+      .map((part) => JSON.parse(Buffer.from(part, "base64url").toString()));
+    expect(header).toEqual({ alg: "RS256", kid: fake.issuerKeyIds()[0] });
+    expect(payload).toMatchObject({
+      iss: fake.issuer,
+      sub: "system:serviceaccount:ns:sa",
+      aud: ["sts.amazonaws.com"],
+    });
+    expect(fake.sensitiveValues()).toContain(token);
+  });
+
+  test("answers 406 to a key set request that does not accept application/jwk-set+json", async () => {
+    const response = await fetch(`${fake.url}/openid/v1/jwks`, {
+      headers: { Authorization: "Bearer fake-kube-token", Accept: "application/json" },
+      tls: { ca: fake.caPem },
+    });
+    expect(response.status).toBe(406);
+  });
+
+  test("rotates its signing key, keeping or dropping the previous ones", () => {
+    const [first] = fake.issuerKeyIds();
+    fake.rotateSigningKey({ algorithm: "ES256" });
+    expect(fake.issuerKeyIds()).toHaveLength(2);
+    expect(fake.issuerKeyIds()[0]).toBe(first);
+    fake.rotateSigningKey({ dropPrevious: true });
+    expect(fake.issuerKeyIds()).toHaveLength(1);
+    expect(fake.issuerKeyIds()).not.toContain(first);
+  });
+
+  test("answers 403 or 503 for non-resource URLs when told", async () => {
+    fake.setForbidden("/.well-known/openid-configuration");
+    fake.setUnavailable("/openid/v1/jwks");
+    expect((await get("/.well-known/openid-configuration")).status).toBe(403);
+    expect((await get("/openid/v1/jwks")).status).toBe(503);
+  });
+
   test("answers Forbidden and NotFound with Status objects", async () => {
     fake.setForbidden("serviceaccounts");
 

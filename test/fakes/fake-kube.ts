@@ -1,7 +1,12 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generate } from "selfsigned";
-import type { KubeResource } from "../../src/kube/kube-errors.ts";
+import type { KubeNonResourceUrl, KubeResource } from "../../src/kube/kube-errors.ts";
+import {
+  createFakeServiceAccountIssuer,
+  type FakeSigningAlgorithm,
+  type MintOptions,
+} from "./fake-service-account-issuer.ts";
 
 /** PEM material of a fake API server: a CA and a server certificate it signed. */
 export interface FakeKubeTls {
@@ -24,6 +29,11 @@ export interface FakeKubeOptions {
   user?: string;
   /** @default one CA and certificate generated once per test process */
   tls?: FakeKubeTls;
+  /**
+   * The service account issuer (`iss` of minted tokens).
+   * @default an EKS-style `https://oidc.eks.us-east-1.amazonaws.com/id/…`
+   */
+  issuer?: string;
 }
 
 /** One request the fake received. */
@@ -39,7 +49,14 @@ export interface FakeKubeRequest {
   time: number;
 }
 
-/** A fake Kubernetes API server over HTTPS on 127.0.0.1, seeded with objects. */
+/** What the fake answers for: an object's resource or a non-resource URL. */
+export type FakeKubeTarget = KubeResource | KubeNonResourceUrl;
+
+/**
+ * A fake Kubernetes API server over HTTPS on 127.0.0.1, seeded with objects. As a service account
+ * issuer it serves `/.well-known/openid-configuration` and `/openid/v1/jwks` and mints signed
+ * service account tokens.
+ */
 export interface FakeKube extends AsyncDisposable {
   /** `https://127.0.0.1:<port>`. */
   readonly url: string;
@@ -51,8 +68,16 @@ export interface FakeKube extends AsyncDisposable {
   writeClientFiles(dir: string, token?: string): { tokenFile: string; caFile: string };
   /** Replaces the accepted tokens, e.g. to simulate rotation: the old token now gets 401. */
   setValidTokens(tokens: readonly string[]): void;
-  /** Every token ever valid (for leak scans of the provider's output). */
+  /** Every token ever valid and every service account token minted (for leak scans). */
   sensitiveValues(): string[];
+  /** The service account issuer: `iss` of minted tokens and the discovery document's `issuer`. */
+  readonly issuer: string;
+  /** Signs a service account token as TokenRequest does (RS256 unless rotated to ES256). */
+  mintToken(options: MintOptions): string;
+  /** Signs with a new published key from now on; see `FakeServiceAccountIssuer.rotate`. */
+  rotateSigningKey(options?: { algorithm?: FakeSigningAlgorithm; dropPrevious?: boolean }): void;
+  /** Key ids of the key set now served, newest last. */
+  issuerKeyIds(): string[];
   putServiceAccount(namespace: string, name: string, annotations?: Record<string, string>): void;
   putPod(
     namespace: string,
@@ -60,8 +85,10 @@ export interface FakeKube extends AsyncDisposable {
     spec?: { nodeName?: string; serviceAccountName?: string },
   ): void;
   putNode(name: string, labels?: Record<string, string>): void;
-  /** Answers 403 for `resource`, as when the provider's ClusterRole lacks "get" on it. */
-  setForbidden(resource: KubeResource, isForbidden?: boolean): void;
+  /** Answers 403 for `target`, as when the provider's ClusterRole lacks "get" on it. */
+  setForbidden(target: FakeKubeTarget, isForbidden?: boolean): void;
+  /** Answers 503 for `target` while set. */
+  setUnavailable(target: FakeKubeTarget, isUnavailable?: boolean): void;
   /** The next `times` requests (default 1) get `status` with a matching `Status` body. */
   failNext(status: number, times?: number): void;
   /** Delay before every answer. */
@@ -106,6 +133,7 @@ const statusReasons: Record<number, string> = {
   401: "Unauthorized",
   403: "Forbidden",
   404: "NotFound",
+  406: "NotAcceptable",
   409: "Conflict",
   429: "TooManyRequests",
   500: "InternalError",
@@ -121,8 +149,11 @@ export async function createFakeKube(options: FakeKubeOptions = {}): Promise<Fak
     options.user ?? "system:serviceaccount:kube-system:secrets-store-csi-driver-provider-aws";
   let validTokens = [...(options.validTokens ?? ["fake-kube-token"])];
   const everValid = new Set(validTokens);
+  const minted = new Set<string>();
+  const issuer = createFakeServiceAccountIssuer(options.issuer);
   const objects = new Map<string, object>();
-  const forbidden = new Set<KubeResource>();
+  const forbidden = new Set<FakeKubeTarget>();
+  const unavailable = new Set<FakeKubeTarget>();
   const failures: number[] = [];
   const requests: FakeKubeRequest[] = [];
   let latencyMs = 0;
@@ -143,11 +174,38 @@ export async function createFakeKube(options: FakeKubeOptions = {}): Promise<Fak
     const failure = failures.shift();
     if (failure !== undefined) return status(failure, `fake failure with status ${failure}`);
     if (token === undefined || !validTokens.includes(token)) return status(401, "Unauthorized");
+    if (isNonResourceUrl(path) && request.method === "GET") {
+      if (unavailable.has(path))
+        return status(503, "the server is currently unable to handle the request");
+      if (forbidden.has(path)) {
+        return status(403, `forbidden: User "${user}" cannot get path "${path}"`);
+      }
+      // go-restful negotiates the content type: the key set route produces only this one.
+      const accept = request.headers.get("accept") ?? "*/*";
+      if (
+        path === "/openid/v1/jwks" &&
+        !/application\/jwk-set\+json|\*\/\*|application\/\*/.test(accept)
+      ) {
+        return status(406, `only the following media types are accepted: application/jwk-set+json`);
+      }
+      return Response.json(
+        path === "/openid/v1/jwks" ? issuer.keySet() : issuer.discoveryDocument(),
+        {
+          headers: {
+            "Content-Type":
+              path === "/openid/v1/jwks" ? "application/jwk-set+json" : "application/json",
+          },
+        },
+      );
+    }
     const target = toTarget(path);
     if (target === undefined || request.method !== "GET") {
       return status(404, "the server could not find the requested resource");
     }
     const { resource, namespace, name } = target;
+    if (unavailable.has(resource)) {
+      return status(503, "the server is currently unable to handle the request");
+    }
     if (forbidden.has(resource)) {
       const scope =
         namespace === undefined ? "at the cluster scope" : `in the namespace "${namespace}"`;
@@ -195,7 +253,15 @@ export async function createFakeKube(options: FakeKubeOptions = {}): Promise<Fak
       writeFileSync(caFile, tls.caPem);
       return { tokenFile, caFile };
     },
-    sensitiveValues: () => [...everValid],
+    sensitiveValues: () => [...everValid, ...minted],
+    issuer: issuer.issuer,
+    mintToken(mintOptions) {
+      const token = issuer.mint(mintOptions);
+      minted.add(token);
+      return token;
+    },
+    rotateSigningKey: (rotateOptions) => issuer.rotate(rotateOptions),
+    issuerKeyIds: () => issuer.keyIds(),
     setValidTokens(tokens) {
       validTokens = [...tokens];
       for (const token of tokens) everValid.add(token);
@@ -229,9 +295,13 @@ export async function createFakeKube(options: FakeKubeOptions = {}): Promise<Fak
         status: { conditions: [{ type: "Ready", status: "True" }] },
       });
     },
-    setForbidden(resource, isForbidden = true) {
-      if (isForbidden) forbidden.add(resource);
-      else forbidden.delete(resource);
+    setForbidden(target, isForbidden = true) {
+      if (isForbidden) forbidden.add(target);
+      else forbidden.delete(target);
+    },
+    setUnavailable(target, isUnavailable = true) {
+      if (isUnavailable) unavailable.add(target);
+      else unavailable.delete(target);
     },
     failNext(status, times = 1) {
       for (let i = 0; i < times; i++) failures.push(status);
@@ -242,6 +312,10 @@ export async function createFakeKube(options: FakeKubeOptions = {}): Promise<Fak
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+function isNonResourceUrl(path: string): path is KubeNonResourceUrl {
+  return path === "/.well-known/openid-configuration" || path === "/openid/v1/jwks";
 }
 
 function toTarget(

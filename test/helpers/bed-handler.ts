@@ -3,13 +3,21 @@ import { parseArgs } from "../../src/cli.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createMountDeps } from "../../src/create-mount-deps.ts";
 import { createLogger, type Logger } from "../../src/log.ts";
-import { createMountHandler, type MountHandler } from "../../src/mount/handle-mount.ts";
+import {
+  createMountHandler,
+  type MountHandler,
+  type MountResult,
+} from "../../src/mount/handle-mount.ts";
+import { createMountContext } from "../../src/mount/mount-context.ts";
+import type { MountRequestFields } from "../../src/mount/read-request.ts";
 import type { TestBed } from "./test-bed.ts";
 
 /** The mount pipeline itself, without gRPC, wired to a test bed's fakes. */
 export interface BedMountHandler {
   handle: MountHandler;
-  /** The pipeline's logger (debug level), to pass as the Mount context's `log`. */
+  /** Runs `handle` in a Mount context of its own (10 s budget, the pipeline's logger). */
+  mount(request: MountRequestFields): Promise<MountResult>;
+  /** The pipeline's logger (debug level). */
   log: Logger;
   /** Everything the pipeline logged. */
   output(): string;
@@ -43,5 +51,18 @@ export function createBedMountHandler(bed: TestBed, extraFlags: string[] = []): 
   });
   let output = "";
   const log = createLogger({ level: "debug", write: (line) => (output += line) });
-  return { handle: createMountHandler(createMountDeps(config, log)), log, output: () => output };
+  const handle = createMountHandler(createMountDeps(config, log));
+  return {
+    handle,
+    async mount(request) {
+      const context = createMountContext({ budgetMs: 10_000, log });
+      try {
+        return await context.race(handle(request, context));
+      } finally {
+        context.close();
+      }
+    },
+    log,
+    output: () => output,
+  };
 }

@@ -33,6 +33,9 @@ export interface MountRequestInit {
   currentObjectVersion?: { id: string; version: string }[];
 }
 
+/** The pod uid of requests whose pod names none. */
+export const defaultPodUid = "0d7a3c1e-5b2f-4f1a-9c8e-2b9f6a1d3e4f";
+
 /** Builds a MountRequest exactly as the Secrets Store CSI Driver v1.6 does. */
 export function buildMountRequest(init: MountRequestInit): MountRequest {
   const attributes: Record<string, string> = {
@@ -40,7 +43,7 @@ export function buildMountRequest(init: MountRequestInit): MountRequest {
     secretProviderClass: init.secretProviderClass ?? "test-spc",
     "csi.storage.k8s.io/pod.name": init.pod.name,
     "csi.storage.k8s.io/pod.namespace": init.pod.namespace,
-    "csi.storage.k8s.io/pod.uid": init.pod.uid ?? "0d7a3c1e-5b2f-4f1a-9c8e-2b9f6a1d3e4f",
+    "csi.storage.k8s.io/pod.uid": init.pod.uid ?? defaultPodUid,
     "csi.storage.k8s.io/serviceAccount.name": init.pod.serviceAccountName,
     "csi.storage.k8s.io/ephemeral": "false",
   };
@@ -57,7 +60,7 @@ export function buildMountRequest(init: MountRequestInit): MountRequest {
     secrets: init.secrets ?? "null",
     targetPath:
       init.targetPath ??
-      `/var/lib/kubelet/pods/${init.pod.uid ?? "uid"}/volumes/kubernetes.io~csi/secrets/mount`,
+      `/var/lib/kubelet/pods/${init.pod.uid ?? defaultPodUid}/volumes/kubernetes.io~csi/secrets/mount`,
     permission: init.permission ?? "420",
     currentObjectVersion: init.currentObjectVersion ?? [],
   });

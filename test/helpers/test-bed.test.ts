@@ -1,5 +1,8 @@
-import { describe, expect, test } from "bun:test";
-import { findLeaks } from "./test-bed.ts";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { findLeaks, startTestBed } from "./test-bed.ts";
 
 describe("findLeaks()", () => {
   test("finds a sensitive value anywhere in the output without repeating it", () => {
@@ -12,5 +15,30 @@ describe("findLeaks()", () => {
 
   test("ignores values too short to be meaningful", () => {
     expect(findLeaks("a b c info", ["info"])).toEqual([]);
+  });
+});
+
+describe("startTestBed()", () => {
+  // A TMPDIR of these tests' own, so beds of other test runs on the machine do not count.
+  const ownTmp = mkdtempSync(join(tmpdir(), "test-bed-cleanup-"));
+  const previousTmp = process.env["TMPDIR"];
+  beforeAll(() => {
+    process.env["TMPDIR"] = ownTmp;
+  });
+  afterAll(() => {
+    if (previousTmp === undefined) delete process.env["TMPDIR"];
+    else process.env["TMPDIR"] = previousTmp;
+    rmSync(ownTmp, { recursive: true, force: true });
+  });
+  const bedDirs = () => readdirSync(ownTmp);
+
+  test.each([
+    ["in-process", "bad flags", ["--qps=many"]],
+    ["source", "a provider that exits at start-up", ["--log-level=loud"]],
+  ] as const)("in %s mode, %s leave no temp dir behind and reject", async (mode, _what, flags) => {
+    expect(tmpdir()).toBe(ownTmp);
+    const started = startTestBed({ mode, flags: [...flags] });
+    await expect(started).rejects.toThrow();
+    expect(bedDirs()).toEqual([]);
   });
 });

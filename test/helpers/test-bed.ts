@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
@@ -12,10 +12,12 @@ import {
   createFakePodIdentityAgent,
   type FakePodIdentityAgent,
 } from "../fakes/fake-pod-identity-agent.ts";
+import { ensureBinary } from "./built-binary.ts";
 import {
   buildMountRequest,
   createDriverClient,
   type DriverClient,
+  defaultPodUid,
   type MountRequestInit,
   type TestPod,
 } from "./driver-client.ts";
@@ -37,6 +39,14 @@ export interface TestBedOptions {
   flags?: string[];
   /** Extra provider environment (AWS_REGION, credential variables for negative tests, …). */
   env?: Record<string, string>;
+  /** The executable in `binary` mode. @default the `make build` binary (built once when missing) */
+  binary?: string;
+  /**
+   * A command the child process is started through, e.g. `["sh", "-c", "… exec \"$@\"", "sh"]`
+   * to place it in a cgroup before the provider runs; it must `exec` the rest of its arguments so
+   * that the process id stays the provider's.
+   */
+  launcher?: string[];
 }
 
 /** A workload: a pod, its ServiceAccount (annotated with a role) and a web-identity token. */
@@ -70,8 +80,10 @@ export interface TestBed extends AsyncDisposable {
   /** Milliseconds from spawning the child process to its socket existing (child modes). */
   startupMs: number | undefined;
   /**
-   * Seeds a ServiceAccount with a role (unless `roleArn: null`) and a token STS trusts; with
-   * `podIdentity`, the token is associated with the role in the fake agent instead.
+   * Seeds a ServiceAccount with a role (unless `roleArn: null`) and a token STS trusts: a JWT the
+   * fake API server's issuer signed for `system:serviceaccount:<namespace>:<serviceAccount>` and
+   * `sts.amazonaws.com`, valid for an hour. With `podIdentity`, the token's audience is
+   * `pods.eks.amazonaws.com` and the fake agent associates it with the role instead.
    */
   workload(options?: {
     namespace?: string;
@@ -80,6 +92,11 @@ export interface TestBed extends AsyncDisposable {
     pod?: string;
     podIdentity?: boolean;
   }): Workload;
+  /**
+   * Creates an empty volume directory as kubelet lays it out under `dir`
+   * (`pods/<uid>/volumes/kubernetes.io~csi/<volume>/mount`) for provider-writes mounts of `pod`.
+   */
+  newTarget(pod?: TestPod): string;
   /** Builds a driver-style request for `workload` and mounts it. */
   mount(
     workload: Workload,
@@ -91,14 +108,7 @@ export interface TestBed extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
-/** Path of the compiled binary that `make build` produces. */
-export const binaryPath = resolve(
-  import.meta.dir,
-  "../../dist/secrets-store-csi-driver-provider-aws",
-);
 const bunPath = process.execPath;
-
-let counter = 0;
 
 /**
  * Starts the whole test bed. Everything listens on 127.0.0.1 or a unix socket in a fresh temp dir;
@@ -106,9 +116,9 @@ let counter = 0;
  */
 export async function startTestBed(options: TestBedOptions = {}): Promise<TestBed> {
   const mode = options.mode ?? "in-process";
+  const kube = await createFakeKube();
   const dir = mkdtempSync(join(tmpdir(), "aws-provider-test-"));
   const aws = createFakeAws();
-  const kube = await createFakeKube();
   const agent = createFakePodIdentityAgent(aws);
   const { tokenFile, caFile } = kube.writeClientFiles(dir);
   const socketPath = join(dir, "aws.sock");
@@ -134,34 +144,49 @@ export async function startTestBed(options: TestBedOptions = {}): Promise<TestBe
   let provider: Provider | undefined;
   let startupMs: number | undefined;
   let child: Subprocess | undefined;
-  if (mode === "in-process") {
-    const parsed = parseArgs(flags);
-    if (!parsed.ok || parsed.command !== "run")
-      throw new Error(`bad test flags: ${JSON.stringify(parsed)}`);
-    const config = loadConfig(parsed.flags, env);
-    const log = createLogger({ level: config.logLevel, write: (line) => (output += line) });
-    provider = await startProvider(config, log);
-  } else {
-    const command =
-      mode === "binary"
-        ? [binaryPath, ...flags]
-        : [bunPath, resolve(import.meta.dir, "../../src/main.ts"), ...flags];
-    const spawnedAt = performance.now();
-    child = Bun.spawn(command, {
-      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", ...env },
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const collect = async (stream: ReadableStream<Uint8Array>) => {
-      const decoder = new TextDecoder();
-      for await (const chunk of stream) output += decoder.decode(chunk, { stream: true });
-    };
-    void collect(child.stdout as ReadableStream<Uint8Array>);
-    void collect(child.stderr as ReadableStream<Uint8Array>);
-    await waitFor(() => existsSync(socketPath) || child?.exitCode !== null, 10_000, undefined, 1);
-    startupMs = performance.now() - spawnedAt;
-    if (!existsSync(socketPath))
-      throw new Error(`provider did not start (exit ${child.exitCode}):\n${output}`);
+  try {
+    if (mode === "in-process") {
+      const parsed = parseArgs(flags);
+      if (!parsed.ok || parsed.command !== "run")
+        throw new Error(`bad test flags: ${JSON.stringify(parsed)}`);
+      const config = loadConfig(parsed.flags, env);
+      const log = createLogger({ level: config.logLevel, write: (line) => (output += line) });
+      provider = await startProvider(config, log);
+    } else {
+      const command =
+        mode === "binary"
+          ? [options.binary ?? ensureBinary(), ...flags]
+          : [bunPath, resolve(import.meta.dir, "../../src/main.ts"), ...flags];
+      const spawnedAt = performance.now();
+      const spawned = Bun.spawn([...(options.launcher ?? []), ...command], {
+        env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", ...env },
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      child = spawned;
+      const collect = async (stream: ReadableStream<Uint8Array>) => {
+        const decoder = new TextDecoder();
+        for await (const chunk of stream) output += decoder.decode(chunk, { stream: true });
+      };
+      void collect(spawned.stdout as ReadableStream<Uint8Array>);
+      void collect(spawned.stderr as ReadableStream<Uint8Array>);
+      await waitFor(
+        () => existsSync(socketPath) || spawned.exitCode !== null,
+        10_000,
+        undefined,
+        1,
+      );
+      startupMs = performance.now() - spawnedAt;
+      if (!existsSync(socketPath))
+        throw new Error(`provider did not start (exit ${spawned.exitCode}):\n${output}`);
+    }
+  } catch (error) {
+    // A bed that cannot start still ends every process and server it made, and its dir.
+    child?.kill("SIGKILL");
+    await child?.exited;
+    await Promise.allSettled([agent.close(), aws.close(), kube.close()]);
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
   }
 
   const client = createDriverClient(socketPath);
@@ -214,13 +239,20 @@ export async function startTestBed(options: TestBedOptions = {}): Promise<TestBe
         workloadOptions.roleArn === undefined
           ? `arn:aws:iam::${aws.accountId}:role/${namespace}-${serviceAccount}`
           : workloadOptions.roleArn;
-      counter += 1;
-      const token = `eyJhbGciOiJSUzI1NiJ9.test-${namespace}-${serviceAccount}-${counter}-${crypto.randomUUID()}.sig`;
       const pod = {
         name: workloadOptions.pod ?? `${serviceAccount}-pod`,
         namespace,
         serviceAccountName: serviceAccount,
       };
+      // A token as kubelet requests it for the driver: signed by the cluster's issuer, for the
+      // pod's ServiceAccount and the audience its auth mode needs.
+      const token = kube.mintToken({
+        namespace,
+        serviceAccount,
+        audience: workloadOptions.podIdentity ? "pods.eks.amazonaws.com" : "sts.amazonaws.com",
+        podName: pod.name,
+        podUid: defaultPodUid,
+      });
       if (workloadOptions.podIdentity) {
         kube.putServiceAccount(namespace, serviceAccount, {});
         if (roleArn) agent.associate(token, roleArn);
@@ -233,6 +265,13 @@ export async function startTestBed(options: TestBedOptions = {}): Promise<TestBe
       );
       aws.trustWebIdentity(token, roleArn ? { roleArns: [roleArn] } : {});
       return { pod, roleArn: roleArn ?? "", token, tokens: { "sts.amazonaws.com": token } };
+    },
+    newTarget(pod) {
+      const uid = pod?.uid ?? defaultPodUid;
+      const volume = `secrets-${crypto.randomUUID()}`;
+      const target = join(dir, "pods", uid, "volumes", "kubernetes.io~csi", volume, "mount");
+      mkdirSync(target, { recursive: true });
+      return target;
     },
     mount(workload, init, mountOptions) {
       return client.mount(
@@ -290,3 +329,4 @@ export function filesOf(response: {
     text: new TextDecoder().decode(f.contents),
   }));
 }
+export { binaryPath } from "./built-binary.ts";

@@ -98,6 +98,12 @@ describe("failover (parallel)", () => {
     bed.aws.failNext("GetSecretValue", serverError, { region: secondary, times: 2 });
     const error = await mountError(bed, workload);
     expect(error.code).toBe(status.INTERNAL);
+    // Each region is named with its own failure, not just the last one asked.
+    for (const region of [primary, secondary]) {
+      expect(error.details).toContain(
+        `objects[0] "app/db" (Secrets Manager in "${region}"): InternalServiceError: injected 500`,
+      );
+    }
   });
 
   test("failoverObject names another ARN for the failover region", async () => {
@@ -124,15 +130,16 @@ describe("failover (parallel)", () => {
     expect(JSON.stringify(westCall?.input)).toContain(west.arn);
   });
 
-  test("asks both regions at the same time: two 100 ms regions cost about 100 ms, not 200 ms", async () => {
+  test("asks both regions at the same time: two 300 ms regions cost one wait, not two", async () => {
     await mountText(bed, workload); // credentials cached: only the reads remain
-    bed.aws.setLatency(100, { operation: "GetSecretValue" });
+    bed.aws.setLatency(300, { operation: "GetSecretValue" });
     try {
       const started = performance.now();
       expect(await mountText(bed, workload)).toEqual([`db-from-${primary}`]);
       const elapsed = performance.now() - started;
-      expect(elapsed).toBeGreaterThanOrEqual(100);
-      expect(elapsed).toBeLessThan(190);
+      // Asked one after the other, the two would take at least 600 ms.
+      expect(elapsed).toBeGreaterThanOrEqual(300);
+      expect(elapsed).toBeLessThan(580);
     } finally {
       bed.aws.setLatency(0, { operation: "GetSecretValue" });
     }

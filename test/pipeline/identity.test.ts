@@ -198,6 +198,26 @@ describe("region from the node", () => {
     ).toBeLessThanOrEqual(100);
   });
 
+  test("the node's region is checked as validation would: ARNs in it, failoverRegion not it", async () => {
+    await using nodeBed = await startTestBed({ env: { NODE_NAME: "node-c" } });
+    nodeBed.kube.putNode("node-c", { "topology.kubernetes.io/region": "eu-west-1" });
+    const workload = nodeBed.workload();
+    const arn = "arn:aws:secretsmanager:us-east-1:111122223333:secret:team/db-AbCdEf";
+    const error = await grpcError(
+      nodeBed.mount(workload, {
+        parameters: { failoverRegion: "eu-west-1", objects: `- objectName: "${arn}"` },
+      }),
+    );
+    expect(error.code).toBe(status.INVALID_ARGUMENT);
+    const source = 'label "topology.kubernetes.io/region" of node "node-c"';
+    expect(error.details.split("\n")).toEqual([
+      "Invalid SecretProviderClass:",
+      `failoverRegion: "eu-west-1" is the same as the primary region (${source}): use another region or remove failoverRegion`,
+      `objects[0] ("${arn}").objectName: ARN region "us-east-1" does not match the node's region (${source}) "eu-west-1"`,
+    ]);
+    expect(nodeBed.aws.calls).toHaveLength(0);
+  });
+
   test("no region anywhere names the three places looked at", async () => {
     await using nodeBed = await startTestBed({ env: { NODE_NAME: "bare-node" } });
     nodeBed.kube.putNode("bare-node", {});

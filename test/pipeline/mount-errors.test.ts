@@ -146,6 +146,17 @@ describe("Mount errors", () => {
     expect(error.details).not.toContain("objects[2]");
   });
 
+  test("thousands of failed objects make a message of a few KiB: the first ones, then how many more", async () => {
+    const objects = Array.from({ length: 2000 }, (_, i) => sm(`allowed/missing-${i}`)).join("\n");
+    const error = await mountError(workload, { parameters: { region, objects } });
+    expect(error.code).toBe(status.NOT_FOUND);
+    expect(new TextEncoder().encode(error.details).length).toBeLessThanOrEqual(4096);
+    const lines = error.details.split("\n");
+    expect(lines[0]).toBe('Cannot fetch 2000 of 2000 objects of SecretProviderClass "test-spc":');
+    expect(lines[1]).toStartWith('objects[0] "allowed/missing-0" (Secrets Manager in "us-east-1")');
+    expect(lines.at(-1)).toBe(`… and ${2000 - (lines.length - 2)} more failures`);
+  });
+
   test("a 5xx that survives retries is INTERNAL and names the region", async () => {
     bed.aws.putSecret(region, { name: "allowed/flaky", secretString: "flaky-value" });
     bed.aws.failNext(

@@ -36,11 +36,7 @@ afterAll(async () => {
 });
 
 /** A target directory like kubelet's, inside the test bed's temp dir. */
-function newTarget(): string {
-  const target = join(bed.dir, `target-${crypto.randomUUID()}`);
-  mkdirSync(target);
-  return target;
-}
+const newTarget = () => bed.newTarget();
 
 /** Every entry under `dir`: path → type, mode and contents (or link target). */
 function snapshot(dir: string): Record<string, string> {
@@ -155,14 +151,13 @@ describe("provider-writes mode (--driver-writes-secrets=false)", () => {
   });
 
   test("a target that does not exist is INVALID_ARGUMENT", async () => {
+    const target = newTarget();
+    rmSync(target, { recursive: true });
     const error = await grpcError(
-      bed.mount(workload, {
-        targetPath: join(bed.dir, "missing"),
-        parameters: { region, objects: six() },
-      }),
+      bed.mount(workload, { targetPath: target, parameters: { region, objects: six() } }),
     );
     expect(error.code).toBe(status.INVALID_ARGUMENT);
-    expect(error.details).toContain("is not an existing absolute directory");
+    expect(error.details).toContain(`does not exist: "${target}" is missing`);
   });
 
   test("modes are exact on disk whatever the process umask", async () => {

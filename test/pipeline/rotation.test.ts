@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { filesOf, startTestBed } from "../helpers/test-bed.ts";
 
@@ -21,8 +21,7 @@ describe.each([
     const v1 = bed.aws.putSecret(region, { name: "rot/db", secretString: "password-1" });
     const fixed = bed.aws.putSecret(region, { name: "rot/static", secretString: "static" });
     bed.aws.putParameter(region, { name: "/rot/param", type: "SecureString", value: "param-1" });
-    const target = join(bed.dir, "target");
-    mkdirSync(target);
+    const target = bed.newTarget();
     const read = async () => {
       const response = await bed.mount(workload, {
         targetPath: target,

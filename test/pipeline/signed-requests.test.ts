@@ -2,10 +2,11 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { loadConfig } from "../../src/config.ts";
 import { createMountDeps } from "../../src/create-mount-deps.ts";
 import { Code, ProviderError } from "../../src/errors.ts";
-import { silentLogger } from "../../src/log.ts";
 import { createMountHandler } from "../../src/mount/handle-mount.ts";
+import { createMountContext } from "../../src/mount/mount-context.ts";
 import { Redacted } from "../../src/redacted.ts";
 import { buildMountRequest } from "../helpers/driver-client.ts";
+import { silentLogger } from "../helpers/silent-logger.ts";
 import { startTestBed, type TestBed } from "../helpers/test-bed.ts";
 
 const region = "us-east-1";
@@ -52,10 +53,8 @@ function mountSigned(serviceAccount: string, transform: (secretAccessKey: string
     tokens: workload.tokens,
     parameters: { region, objects: "- {objectName: signed/db, objectType: secretsmanager}" },
   });
-  return createHandler(transform)(request, {
-    signal: new AbortController().signal,
-    log: silentLogger,
-  });
+  const mount = createMountContext({ budgetMs: 10_000, log: silentLogger });
+  return createHandler(transform)(request, mount).finally(() => mount.close());
 }
 
 describe("requests signed with the pod's credentials", () => {

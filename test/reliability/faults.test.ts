@@ -382,9 +382,21 @@ describe("Kubernetes API faults (binary)", () => {
 });
 
 describe("logs of the fault paths", () => {
-  test("are written at debug level, so the leak scan at stop covers the most verbose output", () => {
-    expect(bed.output()).toContain('"level":"debug"');
-    expect(bed.output()).toContain('"msg":"Mount failed"');
+  test("carry each failure's cause at its level, so the leak scan at stop covers the causes", () => {
+    const failed = bed
+      .output()
+      .split("\n")
+      .filter((line) => line.includes('"msg":"Mount failed"'))
+      .map((line) => JSON.parse(line) as { level: string; code: string; cause?: unknown });
+    expect(failed.some((line) => line.level === "error" && line.cause !== undefined)).toBe(true);
+    expect(failed.some((line) => line.level === "warn" && line.cause !== undefined)).toBe(true);
+    for (const line of failed) {
+      const isServerSide = line.code === "INTERNAL" || line.code === "DEADLINE_EXCEEDED";
+      expect({ code: line.code, level: line.level }).toEqual({
+        code: line.code,
+        level: isServerSide ? "error" : "warn",
+      });
+    }
   });
 });
 

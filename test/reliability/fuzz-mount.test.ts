@@ -40,8 +40,7 @@ afterAll(async () => {
   expect(findLeaks(pipeline.output(), sensitive)).toEqual([]);
 });
 
-const mountDirectly = (request: FuzzedRequest) =>
-  pipeline.handle(request, { signal: AbortSignal.timeout(10_000), log: pipeline.log });
+const mountDirectly = (request: FuzzedRequest) => pipeline.mount(request);
 
 describe("fuzzed MountRequests", () => {
   test("readRequest() and readSpc() return clean unique paths or INVALID_ARGUMENT for whole requests", () => {

@@ -5,11 +5,13 @@
  */
 import { posix } from "node:path";
 import fc from "fast-check";
-import { search } from "jmespath";
+import * as jmespath from "jmespath";
 import { Code, isProviderError, type ProviderError } from "../../src/errors.ts";
 import { readRequest } from "../../src/mount/read-request.ts";
 import { renderFiles } from "../../src/mount/render-files.ts";
 import { Redacted } from "../../src/redacted.ts";
+import { compileJmesPath, type JmesExpression } from "../../src/spc/jmes/compile-jmes-path.ts";
+import { JmesError } from "../../src/spc/jmes/jmes-error.ts";
 import { parseArn } from "../../src/spc/parse-arn.ts";
 import { readSpc } from "../../src/spc/read-spc.ts";
 import type { PathTranslation, SecretDescriptor } from "../../src/spc/secret-descriptor.ts";
@@ -204,7 +206,6 @@ export const permissionProperty = fc.property(permissionText, (text) => {
       attributes: podAttributes,
       permission: text,
       targetPath: "/t",
-      currentObjectVersion: [],
     }).defaultMode;
   } catch (error) {
     const problem = checkProviderError(error, [Code.InvalidArgument]);
@@ -290,7 +291,27 @@ function stringLeaves(value: unknown, into: string[] = []): string[] {
   return into;
 }
 
-function descriptorWith(paths: readonly string[]): SecretDescriptor {
+function libraryRefuses(path: string): boolean {
+  try {
+    (jmespath as unknown as { compile: (text: string) => unknown }).compile(path);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+function descriptorWith(paths: readonly string[]): SecretDescriptor | undefined {
+  const expressions: JmesExpression[] = [];
+  for (const path of paths) {
+    try {
+      expressions.push(compileJmesPath(path));
+    } catch (error) {
+      // SPC validation refuses it, as jmespath.js's parser does; only valid paths reach renderFiles.
+      check(error instanceof JmesError && error.kind === "invalid", `compile threw ${error}`);
+      check(libraryRefuses(path), `${JSON.stringify(path)} parses in jmespath.js but was refused`);
+      return undefined;
+    }
+  }
   return {
     index: 0,
     objectType: "secretsmanager",
@@ -300,7 +321,12 @@ function descriptorWith(paths: readonly string[]): SecretDescriptor {
     objectVersionLabel: undefined,
     filePath: "doc",
     mode: 0o600,
-    jmesPath: paths.map((path, i) => ({ path, filePath: `f${i}`, mode: 0o640 })),
+    jmesPath: expressions.map((expression, i) => ({
+      path: expression.text,
+      expression,
+      filePath: `f${i}`,
+      mode: 0o640,
+    })),
     failoverObject: undefined,
   };
 }
@@ -318,6 +344,10 @@ export const jmesProperty = fc.property(
   (text, paths) => {
     const bytes = new Redacted(encoder.encode(text));
     const descriptor = descriptorWith(paths);
+    if (descriptor === undefined) {
+      fuzzStats.jmesRefused++;
+      return;
+    }
     let rendered: ReturnType<typeof renderFiles>;
     try {
       rendered = renderFiles([{ descriptor, bytes, version: "v1", region: "us-east-1" }]);
@@ -351,7 +381,7 @@ export const jmesProperty = fc.property(
     paths.forEach((path, i) => {
       const file = rendered.files[i + 1];
       check(file !== undefined && file.path === `f${i}` && file.mode === 0o640, "wrong file");
-      const expected = search(document as never, path);
+      const expected = jmespath.search(document as never, path);
       check(typeof expected === "string", "a non-string selection was rendered");
       check(new TextDecoder().decode(file.contents.reveal()) === expected, "wrong contents");
     });
@@ -726,7 +756,11 @@ export function seedFuzzWorld(bed: TestBed): FuzzWorld {
   const world = { ...defaultWorld };
   const irsa = bed.workload({ namespace: world.namespace, serviceAccount: world.serviceAccount });
   // The same ServiceAccount also has a Pod Identity association (usePodIdentity is fuzzed).
-  const podIdentityToken = `eyJ.fuzz-pod-identity.${crypto.randomUUID()}`;
+  const podIdentityToken = bed.kube.mintToken({
+    namespace: world.namespace,
+    serviceAccount: world.serviceAccount,
+    audience: "pods.eks.amazonaws.com",
+  });
   bed.agent.associate(podIdentityToken, irsa.roleArn);
   const expirationTimestamp = new Date(Date.now() + 3600_000).toISOString();
   world.tokens = JSON.stringify({

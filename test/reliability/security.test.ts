@@ -12,7 +12,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { status } from "@grpc/grpc-js";
 import fc from "fast-check";
@@ -160,11 +160,7 @@ describe.each([
     rmSync(outside, { recursive: true, force: true });
   });
 
-  const newTarget = () => {
-    const target = join(bed.dir, `target-${crypto.randomUUID()}`);
-    mkdirSync(target);
-    return target;
-  };
+  const newTarget = () => bed.newTarget();
   const expectOutsideUntouched = () => {
     expect(listTree(outside)).toEqual(["f victim"]);
     expect(readFileSync(join(outside, "victim"), "utf8")).toBe("untouched");
@@ -247,7 +243,8 @@ describe.each([
     });
 
     test("a target that is itself a symlink is refused", async () => {
-      const link = join(bed.dir, `link-${crypto.randomUUID()}`);
+      const link = newTarget();
+      rmSync(link, { recursive: true });
       symlinkSync(outside, link);
       const error = await mountError(bed, workload, {
         targetPath: link,
@@ -255,6 +252,53 @@ describe.each([
       });
       expect(status[error.code]).toBe("INVALID_ARGUMENT");
       expectOutsideUntouched();
+    });
+
+    test("a target whose parent is a symlink is refused", async () => {
+      const target = newTarget();
+      const volume = dirname(target);
+      rmSync(volume, { recursive: true });
+      mkdirSync(join(outside, "mount"));
+      symlinkSync(outside, volume);
+      const error = await mountError(bed, workload, {
+        targetPath: target,
+        parameters: { region, objects: sm("w/db") },
+      });
+      expect(status[error.code]).toBe("INVALID_ARGUMENT");
+      expect(error.details).toContain("symlinked component");
+      rmSync(join(outside, "mount"), { recursive: true });
+      expectOutsideUntouched();
+    });
+
+    test.each([
+      ["the root directory, with an absolute alias kept by pathTranslation False", "/"],
+      ["a path with a .. element", "/pods/../etc"],
+      ["a directory outside kubelet's layout", "/tmp"],
+    ])("%s is refused before any AWS call", async (_name, targetPath) => {
+      const calls = bed.aws.calls.length;
+      const error = await mountError(bed, workload, {
+        targetPath,
+        parameters: {
+          region,
+          pathTranslation: "False",
+          objects: sm("w/db", `, objectAlias: ${join(outside, "planted")}`),
+        },
+      });
+      expect(status[error.code]).toBe("INVALID_ARGUMENT");
+      expect(error.details).toContain("target_path");
+      expect(bed.aws.calls.length).toBe(calls);
+      expectOutsideUntouched();
+    });
+
+    test("another pod's volume directory is refused", async () => {
+      const target = bed.newTarget({ ...workload.pod, uid: "another-pod-uid" });
+      const error = await mountError(bed, workload, {
+        targetPath: target,
+        parameters: { region, objects: sm("w/db") },
+      });
+      expect(status[error.code]).toBe("INVALID_ARGUMENT");
+      expect(error.details).toContain('belongs to pod uid "another-pod-uid"');
+      expect(listTree(target)).toEqual([]);
     });
 
     test("a relative target path is refused", async () => {
@@ -286,6 +330,13 @@ describe("writeFiles() enforces the path rules itself (defence in depth)", () =>
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
+  // A kubelet-style volume directory: writeFiles checks the target again itself.
+  const newTarget = () => {
+    const target = join(root, "pods", crypto.randomUUID(), "volumes/kubernetes.io~csi/v/mount");
+    mkdirSync(target, { recursive: true });
+    return target;
+  };
+  const anyPod = { kubeletPath: undefined, podUid: undefined };
   const file = (path: string): RenderedFile => ({
     path,
     mode: 0o640,
@@ -301,10 +352,10 @@ describe("writeFiles() enforces the path rules itself (defence in depth)", () =>
     "a//b",
     "./a",
   ])("refuses %p even when validation was bypassed", (path) => {
-    const target = mkdtempSync(join(root, "target-"));
+    const target = newTarget();
     let thrown: unknown;
     try {
-      writeFiles(target, [file("ok"), file(path)]);
+      writeFiles(target, [file("ok"), file(path)], anyPod);
     } catch (error) {
       thrown = error;
     }
@@ -316,10 +367,10 @@ describe("writeFiles() enforces the path rules itself (defence in depth)", () =>
   test("for any set of fuzzed paths, everything lands inside the target or nothing is written", () => {
     fc.assert(
       fc.property(fc.array(pathName, { minLength: 1, maxLength: 4 }), (paths) => {
-        const target = mkdtempSync(join(root, "target-"));
+        const target = newTarget();
         let thrown: unknown;
         try {
-          writeFiles(target, paths.map(file));
+          writeFiles(target, paths.map(file), anyPod);
         } catch (error) {
           thrown = error;
         }

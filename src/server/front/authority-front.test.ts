@@ -114,7 +114,7 @@ describe("a grpc-js server on Bun without the front (issue 9)", () => {
     const current = createClient(socketPath, "localhost");
     try {
       expect((await current.version()).version).toBe("v1alpha1");
-      expect(legacy.version()).rejects.toThrow("RST_STREAM with code 1");
+      await expect(legacy.version()).rejects.toThrow("RST_STREAM with code 1");
     } finally {
       legacy.close();
       current.close();

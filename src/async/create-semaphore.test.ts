@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { createSemaphore } from "./limit-aws-apis.ts";
+import { createSemaphore } from "./create-semaphore.ts";
 
 describe("createSemaphore()", () => {
   test("runs at most `limit` tasks at once, in arrival order", async () => {
