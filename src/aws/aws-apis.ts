@@ -1,8 +1,11 @@
 import { FetchHttpHandler } from "@smithy/fetch-http-handler";
+import type { RetryStrategyV2 } from "@smithy/types";
 import type { AwsTransportConfig } from "../config.ts";
 import type { Redacted } from "../redacted.ts";
 import type { AwsCredentials } from "./aws-credentials.ts";
-import { loadAwsSdk } from "./load-aws-sdk.ts";
+import { toAwsError } from "./aws-errors.ts";
+import { type AwsClientParts, createAwsJsonClient } from "./aws-json-client.ts";
+import { type AwsSdk, loadAwsSdk } from "./load-aws-sdk.ts";
 import { createSecretsManagerApi, type SecretsManagerApi } from "./secrets-manager.ts";
 import { createSsmApi, type SsmApi } from "./ssm.ts";
 import { createStsApi, type StsApi } from "./sts.ts";
@@ -27,9 +30,10 @@ export interface AwsApis {
 }
 
 /**
- * Creates the real SDK v3 adapters. Every client gets its region, credentials, endpoint and retry
- * settings explicitly, so the SDK never consults the provider's own environment credentials,
- * shared config files or IMDS (SPEC §4).
+ * Creates the real adapters: STS through the SDK v3 client, Secrets Manager and SSM through lean
+ * clients of the SDK's own pieces (`aws-json-client.ts`). Every client gets its region,
+ * credentials, endpoint and retry settings explicitly, so nothing ever consults the provider's own
+ * environment credentials, shared config files or IMDS (SPEC §4).
  */
 export function createAwsApis(transport: AwsTransportConfig): AwsApis {
   const requestHandler = new FetchHttpHandler({ keepAlive: true });
@@ -46,6 +50,9 @@ export function createAwsApis(transport: AwsTransportConfig): AwsApis {
   // Building an SDK client costs more CPU than a cached mount, so clients live as long as the
   // credentials object they sign with (the credential cache keeps one per identity): a WeakMap
   // keyed by it lets them go with the credentials and can never hand them to another identity.
+  const endpointOf = createEndpointResolver(transport);
+  const clientParts = once(async () => toClientParts(await loadAwsSdk(), transport));
+  const userAgent = `secrets-store-csi-driver-provider-aws lang/js md/bun#${Bun.version} app/${transport.userAgentAppId}`;
   const unsignedSts = new Map<string, StsApi>();
   const signedSts = new WeakMap<Redacted<AwsCredentials>, Map<string, StsApi>>();
   const regional = new WeakMap<Redacted<AwsCredentials>, Map<string, RegionalApis>>();
@@ -75,9 +82,7 @@ export function createAwsApis(transport: AwsTransportConfig): AwsApis {
           ...common(region, transport.stsEndpoint),
           // Without the pod's credentials only the unsigned web-identity exchange is possible; a
           // provider that throws keeps the SDK from ever resolving its default credential chain.
-          credentials: credentials
-            ? toSdkCredentials(credentials)
-            : () => Promise.reject(new Error("the provider's own AWS credentials are never used")),
+          credentials: credentials ? toSdkCredentials(credentials) : refuseOwnCredentials,
         });
       }),
     );
@@ -94,32 +99,101 @@ export function createAwsApis(transport: AwsTransportConfig): AwsApis {
     },
     forRegion(region, credentials) {
       return memo(regional, credentials, region, () => {
-        const identity = toSdkCredentials(credentials);
         // Each client is built on its first call: many mounts need only one of the two services.
+        const lean = (service: LeanService) =>
+          once(async () => {
+            const [parts, endpoint] = await Promise.all([
+              clientParts(),
+              endpointOf(service, region),
+            ]);
+            return createAwsJsonClient({
+              parts,
+              ...leanServices[service],
+              region,
+              endpoint,
+              credentials,
+              userAgent,
+            });
+          });
         return {
-          secretsManager: createSecretsManagerApi(
-            once(async () => {
-              const { SecretsManagerClient } = (await loadAwsSdk()).secretsManager;
-              return new SecretsManagerClient({
-                ...common(region, transport.secretsManagerEndpoint),
-                credentials: identity,
-              });
-            }),
-          ),
-          ssm: createSsmApi(
-            once(async () => {
-              const { SSMClient } = (await loadAwsSdk()).ssm;
-              return new SSMClient({
-                ...common(region, transport.ssmEndpoint),
-                credentials: identity,
-              });
-            }),
-          ),
+          secretsManager: createSecretsManagerApi(lean("secretsManager")),
+          ssm: createSsmApi(lean("ssm")),
         };
       });
     },
   };
 }
+
+type LeanService = "secretsManager" | "ssm";
+
+const leanServices: Record<LeanService, { signingName: string; targetPrefix: string }> = {
+  secretsManager: { signingName: "secretsmanager", targetPrefix: "secretsmanager" },
+  ssm: { signingName: "ssm", targetPrefix: "AmazonSSM" },
+};
+
+/**
+ * The endpoint of a service in a region, from the SDK client's own endpoint rules (partitions,
+ * FIPS, dual-stack, `AWS_ENDPOINT_URL_*`), resolved once per service and region: a client built
+ * for that alone and dropped. A failure is not remembered.
+ */
+function createEndpointResolver(transport: AwsTransportConfig) {
+  const resolved = new Map<string, Promise<URL>>();
+  const resolve = async (service: LeanService, region: string): Promise<URL> => {
+    const sdk = await loadAwsSdk();
+    const config = {
+      region,
+      useFipsEndpoint: transport.useFipsEndpoint,
+      useDualstackEndpoint: transport.useDualstackEndpoint,
+      credentials: refuseOwnCredentials,
+    };
+    const client =
+      service === "secretsManager"
+        ? new sdk.secretsManager.SecretsManagerClient(config)
+        : new sdk.ssm.SSMClient(config);
+    const endpoint =
+      service === "secretsManager" ? transport.secretsManagerEndpoint : transport.ssmEndpoint;
+    try {
+      const { url } = client.config.endpointProvider({
+        Region: region,
+        UseFIPS: transport.useFipsEndpoint,
+        UseDualStack: transport.useDualstackEndpoint,
+        ...(endpoint === undefined ? {} : { Endpoint: endpoint }),
+      });
+      return new URL(url.href);
+    } catch (error) {
+      throw toAwsError(error);
+    } finally {
+      client.destroy();
+    }
+  };
+  return (service: LeanService, region: string): Promise<URL> => {
+    const key = `${service} ${region}`;
+    let url = resolved.get(key);
+    if (!url) {
+      url = resolve(service, region);
+      resolved.set(key, url);
+      url.catch(() => resolved.delete(key));
+    }
+    return url;
+  };
+}
+
+/** The signer and a retry strategy of the configured mode and attempts, as SDK clients get them. */
+function toClientParts(sdk: AwsSdk, transport: AwsTransportConfig): AwsClientParts {
+  const { AdaptiveRetryStrategy, StandardRetryStrategy, DEFAULT_MAX_ATTEMPTS } = sdk.retry;
+  const maxAttempts = transport.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  return {
+    SignatureV4: sdk.signatureV4.SignatureV4,
+    createRetryStrategy: (): RetryStrategyV2 =>
+      transport.retryMode === "adaptive"
+        ? new AdaptiveRetryStrategy(maxAttempts)
+        : new StandardRetryStrategy(maxAttempts),
+  };
+}
+
+/** A credential provider that refuses: the SDK must never resolve its default chain (SPEC §4). */
+const refuseOwnCredentials = () =>
+  Promise.reject(new Error("the provider's own AWS credentials are never used"));
 
 /** `make()` on the first call, the same value afterwards. */
 function once<T>(make: () => T): () => T {

@@ -80,9 +80,10 @@ const invalidArgument = new Set([
 ]);
 
 /**
- * Classifies any error thrown by an AWS SDK v3 call, at the adapter that made it. Reads the SDK's
- * own fields (`name`, `$fault`, `$metadata.httpStatusCode`) and walks `cause` for transport errors,
- * so it also works for errors that never reached AWS:
+ * Classifies any error thrown by an AWS SDK v3 call (STS) or by `fetch` (the lean clients'
+ * transport), at the adapter that made the call. Reads the SDK's own fields (`name`, `$fault`,
+ * `$metadata.httpStatusCode`) and transport error codes, so it also works for errors that never
+ * reached AWS:
  * - throttling → INTERNAL, server-side (AWS answers 400, but another region or later may work)
  * - AccessDenied and KMS failures → PERMISSION_DENIED; ResourceNotFound, ParameterNotFound → NOT_FOUND
  * - IDP communication errors → INTERNAL, server-side: the identity provider is at fault, not the pod
@@ -95,10 +96,58 @@ const invalidArgument = new Set([
 export function toAwsError(error: unknown): AwsError {
   if (error instanceof AwsError) return error;
   const { name: awsCode, message: awsMessage, fault, status } = readErrorFields(error);
+  return classify({ awsCode, awsMessage }, status, fault, error);
+}
+
+/**
+ * Classifies an error answer of AWS (HTTP status ≥ 300) read off the wire, as {@link toAwsError}
+ * does an SDK's error: by its code when the provider knows it, else by the status. An answer
+ * without an AWS error code (a proxy's or load balancer's page) is named by its status and never
+ * quoted.
+ */
+export function toAwsErrorFromAnswer(
+  status: number,
+  awsCode: string | undefined,
+  awsMessage: string,
+): AwsError {
+  if (awsCode === undefined) {
+    return classify(
+      {
+        awsCode: `HTTP${status}`,
+        awsMessage: `an answer (HTTP ${status}) without an AWS error code (a proxy or load balancer in the way?)`,
+      },
+      status,
+      undefined,
+      undefined,
+    );
+  }
+  return classify(
+    { awsCode, awsMessage: awsMessage || "no message" },
+    status,
+    undefined,
+    undefined,
+  );
+}
+
+/** A successful answer that is not AWS's JSON: a server-side fault, named without quoting it. */
+export function unparseableAnswer(status: number): AwsError {
+  return new AwsError(Code.Internal, {
+    awsCode: "InvalidResponse",
+    awsMessage: `the answer (HTTP ${status}) could not be parsed: not an AWS answer (a proxy or load balancer in the way?)`,
+    isServerSide: true,
+  });
+}
+
+function classify(
+  { awsCode, awsMessage }: { awsCode: string; awsMessage: string },
+  status: number | undefined,
+  fault: string | undefined,
+  cause: unknown,
+): AwsError {
   const known = classifyAwsCode(awsCode, awsMessage);
-  if (known !== undefined) return new AwsError(known.code, known.fields, { cause: error });
+  if (known !== undefined) return new AwsError(known.code, known.fields, { cause });
   const failure = (code: Code, isServerSide: boolean) =>
-    new AwsError(code, { awsCode, awsMessage, isServerSide }, { cause: error });
+    new AwsError(code, { awsCode, awsMessage, isServerSide }, { cause });
   if (fault === "server" || (status !== undefined && status >= 500))
     return failure(Code.Internal, true);
   if (status === 403) return failure(Code.PermissionDenied, false);

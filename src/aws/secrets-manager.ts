@@ -1,13 +1,10 @@
-import type {
-  BatchGetSecretValueCommandOutput,
-  GetSecretValueCommandOutput,
-  SecretsManagerClient,
-} from "@aws-sdk/client-secrets-manager";
 import { type CallOptions, countAwsCall } from "../call-options.ts";
 import { Code } from "../errors.ts";
 import { Redacted } from "../redacted.ts";
-import { AwsError, toAwsError } from "./aws-errors.ts";
-import { loadAwsSdk } from "./load-aws-sdk.ts";
+import { AwsError } from "./aws-errors.ts";
+import type { AwsJsonClient } from "./aws-json-client.ts";
+import type { AwsSdk } from "./load-aws-sdk.ts";
+import { records, text } from "./read-answer.ts";
 
 /** Input of {@link SecretsManagerApi.getSecretValue}. */
 export interface GetSecretValueInput {
@@ -40,7 +37,7 @@ export interface BatchGetSecretValueResult {
   errors: BatchSecretError[];
 }
 
-/** The Secrets Manager calls the provider makes (port; the adapter below uses SDK v3). */
+/** The Secrets Manager calls the provider makes (port). */
 export interface SecretsManagerApi {
   getSecretValue(input: GetSecretValueInput, options: CallOptions): Promise<SecretValue>;
   /** The AWSCURRENT values of at most 20 secrets (names or ARNs) in one call. */
@@ -51,50 +48,40 @@ export interface SecretsManagerApi {
 }
 
 /**
- * Adapts an SDK `SecretsManagerClient` (bound to a region and credentials), obtained from
- * `client()` on each call so that it can be built lazily (with the SDK itself, {@link loadAwsSdk}).
- * @throws AwsError for every failure, classified by {@link toAwsError}
+ * Adapts a lean Secrets Manager client (bound to a region and credentials), obtained from
+ * `client()` on each call so that it can be built lazily (with the SDK pieces, {@link AwsSdk}).
+ * @throws AwsError for every failure, classified where it was caught
  */
-export function createSecretsManagerApi(
-  client: () => Promise<SecretsManagerClient>,
-): SecretsManagerApi {
+export function createSecretsManagerApi(client: () => Promise<AwsJsonClient>): SecretsManagerApi {
   return {
     async getSecretValue(input, options) {
       countAwsCall(options);
-      let output: GetSecretValueCommandOutput;
-      try {
-        const { GetSecretValueCommand } = (await loadAwsSdk()).secretsManager;
-        output = await (await client()).send(
-          new GetSecretValueCommand({
-            SecretId: input.secretId,
-            VersionId: input.versionId,
-            VersionStage: input.versionStage,
-          }),
-          { abortSignal: options.signal },
-        );
-      } catch (error) {
-        throw toAwsError(error);
-      }
+      const output = await (await client()).call(
+        "GetSecretValue",
+        {
+          SecretId: input.secretId,
+          VersionId: input.versionId,
+          VersionStage: input.versionStage,
+        },
+        options,
+      );
       return toSecretValue(output, input.secretId);
     },
     async batchGetSecretValue(secretIds, options) {
       countAwsCall(options);
-      let output: BatchGetSecretValueCommandOutput;
-      try {
-        const { BatchGetSecretValueCommand } = (await loadAwsSdk()).secretsManager;
-        output = await (await client()).send(
-          new BatchGetSecretValueCommand({ SecretIdList: [...secretIds] }),
-          { abortSignal: options.signal },
-        );
-      } catch (error) {
-        throw toAwsError(error);
-      }
+      const output = await (await client()).call(
+        "BatchGetSecretValue",
+        { SecretIdList: secretIds },
+        options,
+      );
       return {
-        values: (output.SecretValues ?? []).map((value) => toSecretValue(value, value.Name ?? "")),
-        errors: (output.Errors ?? []).map((error) => ({
-          secretId: error.SecretId ?? "",
-          errorCode: error.ErrorCode ?? "UnknownError",
-          message: error.Message ?? "no message",
+        values: records(output["SecretValues"]).map((value) =>
+          toSecretValue(value, text(value["Name"]) ?? ""),
+        ),
+        errors: records(output["Errors"]).map((error) => ({
+          secretId: text(error["SecretId"]) ?? "",
+          errorCode: text(error["ErrorCode"]) ?? "UnknownError",
+          message: text(error["Message"]) ?? "no message",
         })),
       };
     },
@@ -103,16 +90,13 @@ export function createSecretsManagerApi(
 
 const encoder = new TextEncoder();
 
-function toSecretValue(
-  output: Pick<
-    GetSecretValueCommandOutput,
-    "ARN" | "Name" | "VersionId" | "SecretString" | "SecretBinary"
-  >,
-  secretId: string,
-): SecretValue {
+/** One secret version of an answer: SecretString as UTF-8, or SecretBinary (base64 on the wire). */
+function toSecretValue(output: Record<string, unknown>, secretId: string): SecretValue {
+  const secretString = text(output["SecretString"]);
+  const secretBinary = text(output["SecretBinary"]);
   let bytes: Uint8Array;
-  if (output.SecretString !== undefined) bytes = encoder.encode(output.SecretString);
-  else if (output.SecretBinary !== undefined) bytes = output.SecretBinary;
+  if (secretString !== undefined) bytes = encoder.encode(secretString);
+  else if (secretBinary !== undefined) bytes = Uint8Array.from(Buffer.from(secretBinary, "base64"));
   else
     throw new AwsError(Code.Internal, {
       awsCode: "InvalidResponse",
@@ -120,9 +104,9 @@ function toSecretValue(
       isServerSide: true,
     });
   return {
-    arn: output.ARN ?? secretId,
-    name: output.Name ?? secretId,
-    versionId: output.VersionId ?? "",
+    arn: text(output["ARN"]) ?? secretId,
+    name: text(output["Name"]) ?? secretId,
+    versionId: text(output["VersionId"]) ?? "",
     bytes: new Redacted(bytes),
   };
 }

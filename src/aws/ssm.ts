@@ -1,8 +1,7 @@
-import type { GetParametersCommandOutput, Parameter, SSMClient } from "@aws-sdk/client-ssm";
 import { type CallOptions, countAwsCall } from "../call-options.ts";
 import { Redacted } from "../redacted.ts";
-import { toAwsError } from "./aws-errors.ts";
-import { loadAwsSdk } from "./load-aws-sdk.ts";
+import type { AwsJsonClient } from "./aws-json-client.ts";
+import { records, text, texts } from "./read-answer.ts";
 
 /** One parameter returned by GetParameters. */
 export interface SsmParameterValue {
@@ -30,26 +29,21 @@ export interface SsmApi {
 }
 
 /**
- * Adapts an SDK `SSMClient` (bound to a region and credentials), built lazily by `client()`.
- * @throws AwsError for every failure, classified by {@link toAwsError}
+ * Adapts a lean SSM client (bound to a region and credentials), built lazily by `client()`.
+ * @throws AwsError for every failure, classified where it was caught
  */
-export function createSsmApi(client: () => Promise<SSMClient>): SsmApi {
+export function createSsmApi(client: () => Promise<AwsJsonClient>): SsmApi {
   return {
     async getParameters(names, options) {
       countAwsCall(options);
-      let output: GetParametersCommandOutput;
-      try {
-        const { GetParametersCommand } = (await loadAwsSdk()).ssm;
-        output = await (await client()).send(
-          new GetParametersCommand({ Names: names, WithDecryption: true }),
-          { abortSignal: options.signal },
-        );
-      } catch (error) {
-        throw toAwsError(error);
-      }
+      const output = await (await client()).call(
+        "GetParameters",
+        { Names: names, WithDecryption: true },
+        options,
+      );
       return {
-        parameters: (output.Parameters ?? []).map(toParameterValue),
-        invalidParameters: output.InvalidParameters ?? [],
+        parameters: records(output["Parameters"]).map(toParameterValue),
+        invalidParameters: texts(output["InvalidParameters"]),
       };
     },
   };
@@ -57,12 +51,13 @@ export function createSsmApi(client: () => Promise<SSMClient>): SsmApi {
 
 const encoder = new TextEncoder();
 
-function toParameterValue(parameter: Parameter): SsmParameterValue {
+function toParameterValue(parameter: Record<string, unknown>): SsmParameterValue {
+  const version = parameter["Version"];
   return {
-    name: parameter.Name ?? "",
-    selector: parameter.Selector || undefined,
-    arn: parameter.ARN ?? "",
-    version: String(parameter.Version ?? ""),
-    bytes: new Redacted(encoder.encode(parameter.Value ?? "")),
+    name: text(parameter["Name"]) ?? "",
+    selector: text(parameter["Selector"]) || undefined,
+    arn: text(parameter["ARN"]) ?? "",
+    version: typeof version === "number" ? String(version) : "",
+    bytes: new Redacted(encoder.encode(text(parameter["Value"]) ?? "")),
   };
 }
