@@ -4,7 +4,7 @@ import type { AwsTransportConfig } from "../config.ts";
 import type { Redacted } from "../redacted.ts";
 import type { AwsCredentials } from "./aws-credentials.ts";
 import { toAwsError } from "./aws-errors.ts";
-import { type AwsClientParts, createAwsJsonClient } from "./aws-json-client.ts";
+import { type AwsClientParts, createAwsJsonClient } from "./client/aws-json-client.ts";
 import { type AwsSdk, loadAwsSdk } from "./load-aws-sdk.ts";
 import { createSecretsManagerApi, type SecretsManagerApi } from "./secrets-manager.ts";
 import { createSsmApi, type SsmApi } from "./ssm.ts";

@@ -2,9 +2,9 @@ import { type CallOptions, countAwsCall } from "../call-options.ts";
 import { Code } from "../errors.ts";
 import { Redacted } from "../redacted.ts";
 import { AwsError } from "./aws-errors.ts";
-import type { AwsJsonClient } from "./aws-json-client.ts";
+import type { AwsJsonClient } from "./client/aws-json-client.ts";
+import { records, text } from "./client/read-answer.ts";
 import type { AwsSdk } from "./load-aws-sdk.ts";
-import { records, text } from "./read-answer.ts";
 
 /** Input of {@link SecretsManagerApi.getSecretValue}. */
 export interface GetSecretValueInput {

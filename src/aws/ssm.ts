@@ -1,7 +1,7 @@
 import { type CallOptions, countAwsCall } from "../call-options.ts";
 import { Redacted } from "../redacted.ts";
-import type { AwsJsonClient } from "./aws-json-client.ts";
-import { records, text, texts } from "./read-answer.ts";
+import type { AwsJsonClient } from "./client/aws-json-client.ts";
+import { records, text, texts } from "./client/read-answer.ts";
 
 /** One parameter returned by GetParameters. */
 export interface SsmParameterValue {

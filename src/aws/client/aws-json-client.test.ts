@@ -1,9 +1,9 @@
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { StandardRetryStrategy } from "@smithy/core/retry";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { Code } from "../errors.ts";
-import { Redacted } from "../redacted.ts";
-import { AwsError } from "./aws-errors.ts";
+import { Code } from "../../errors.ts";
+import { Redacted } from "../../redacted.ts";
+import { AwsError } from "../aws-errors.ts";
 import { createAwsJsonClient } from "./aws-json-client.ts";
 
 // A bare HTTP endpoint that answers from a queue of scripted answers and records each request.

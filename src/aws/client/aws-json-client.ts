@@ -1,15 +1,15 @@
 import type { SignatureV4 } from "@smithy/signature-v4";
 import type { RetryErrorType, RetryStrategyV2, RetryToken } from "@smithy/types";
-import { raceAbort } from "../async/race-abort.ts";
-import type { CallOptions } from "../call-options.ts";
-import type { Redacted } from "../redacted.ts";
-import type { AwsCredentials } from "./aws-credentials.ts";
+import { raceAbort } from "../../async/race-abort.ts";
+import type { CallOptions } from "../../call-options.ts";
+import type { Redacted } from "../../redacted.ts";
+import type { AwsCredentials } from "../aws-credentials.ts";
 import {
   type AwsError,
   toAwsError,
   toAwsErrorFromAnswer,
   unparseableAnswer,
-} from "./aws-errors.ts";
+} from "../aws-errors.ts";
 import { Sha256 } from "./sha256.ts";
 
 /** The SDK pieces a client is made of, loaded with the SDK (`load-aws-sdk.ts`). */
