@@ -5,9 +5,8 @@ import type * as SmithyRetry from "@smithy/core/retry";
 import type * as SmithySigV4 from "@smithy/signature-v4";
 
 /**
- * The AWS SDK v3 packages the provider calls AWS with: the STS client, and the pieces of the
- * lean Secrets Manager and SSM clients (the clients' endpoint rules, the SigV4 signer, the retry
- * strategies).
+ * The AWS SDK v3 packages the lean clients (`client/`) are made of: the three service clients'
+ * endpoint rules, the SigV4 signer and the retry strategies.
  */
 export interface AwsSdk {
   secretsManager: typeof SecretsManagerSdk;

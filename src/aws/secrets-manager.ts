@@ -2,9 +2,9 @@ import { type CallOptions, countAwsCall } from "../call-options.ts";
 import { Code } from "../errors.ts";
 import { Redacted } from "../redacted.ts";
 import { AwsError } from "./aws-errors.ts";
-import type { AwsJsonClient } from "./client/aws-json-client.ts";
+import type { AwsClient } from "./client/aws-client.ts";
+import { jsonRequest } from "./client/json-protocol.ts";
 import { records, text } from "./client/read-answer.ts";
-import type { AwsSdk } from "./load-aws-sdk.ts";
 
 /** Input of {@link SecretsManagerApi.getSecretValue}. */
 export interface GetSecretValueInput {
@@ -47,31 +47,32 @@ export interface SecretsManagerApi {
   ): Promise<BatchGetSecretValueResult>;
 }
 
+/** The `X-Amz-Target` prefix of the service. */
+const target = "secretsmanager";
+
 /**
  * Adapts a lean Secrets Manager client (bound to a region and credentials), obtained from
- * `client()` on each call so that it can be built lazily (with the SDK pieces, {@link AwsSdk}).
+ * `client()` on each call so that it can be built lazily (with the SDK pieces it is made of).
  * @throws AwsError for every failure, classified where it was caught
  */
-export function createSecretsManagerApi(client: () => Promise<AwsJsonClient>): SecretsManagerApi {
+export function createSecretsManagerApi(client: () => Promise<AwsClient>): SecretsManagerApi {
   return {
     async getSecretValue(input, options) {
       countAwsCall(options);
-      const output = await (await client()).call(
-        "GetSecretValue",
-        {
+      const output = await (await client()).send(
+        jsonRequest(target, "GetSecretValue", {
           SecretId: input.secretId,
           VersionId: input.versionId,
           VersionStage: input.versionStage,
-        },
+        }),
         options,
       );
       return toSecretValue(output, input.secretId);
     },
     async batchGetSecretValue(secretIds, options) {
       countAwsCall(options);
-      const output = await (await client()).call(
-        "BatchGetSecretValue",
-        { SecretIdList: secretIds },
+      const output = await (await client()).send(
+        jsonRequest(target, "BatchGetSecretValue", { SecretIdList: secretIds }),
         options,
       );
       return {

@@ -1,6 +1,7 @@
 import { type CallOptions, countAwsCall } from "../call-options.ts";
 import { Redacted } from "../redacted.ts";
-import type { AwsJsonClient } from "./client/aws-json-client.ts";
+import type { AwsClient } from "./client/aws-client.ts";
+import { jsonRequest } from "./client/json-protocol.ts";
 import { records, text, texts } from "./client/read-answer.ts";
 
 /** One parameter returned by GetParameters. */
@@ -28,17 +29,19 @@ export interface SsmApi {
   getParameters(names: string[], options: CallOptions): Promise<GetParametersResult>;
 }
 
+/** The `X-Amz-Target` prefix of the service. */
+const target = "AmazonSSM";
+
 /**
  * Adapts a lean SSM client (bound to a region and credentials), built lazily by `client()`.
  * @throws AwsError for every failure, classified where it was caught
  */
-export function createSsmApi(client: () => Promise<AwsJsonClient>): SsmApi {
+export function createSsmApi(client: () => Promise<AwsClient>): SsmApi {
   return {
     async getParameters(names, options) {
       countAwsCall(options);
-      const output = await (await client()).call(
-        "GetParameters",
-        { Names: names, WithDecryption: true },
+      const output = await (await client()).send(
+        jsonRequest(target, "GetParameters", { Names: names, WithDecryption: true }),
         options,
       );
       return {

@@ -1,10 +1,10 @@
-import type { Credentials, STSClient } from "@aws-sdk/client-sts";
 import { type CallOptions, countAwsCall } from "../call-options.ts";
 import { Code } from "../errors.ts";
 import type { Redacted } from "../redacted.ts";
 import type { AwsCredentials } from "./aws-credentials.ts";
 import { AwsError, toAwsError } from "./aws-errors.ts";
-import { loadAwsSdk } from "./load-aws-sdk.ts";
+import type { AwsClient, AwsRequest } from "./client/aws-client.ts";
+import { queryRequest, readXmlText } from "./client/query-protocol.ts";
 
 /** Input of {@link StsApi.assumeRoleWithWebIdentity}. */
 export interface AssumeRoleWithWebIdentityInput {
@@ -34,48 +34,49 @@ export interface StsApi {
 }
 
 /**
- * Adapts an SDK `STSClient` bound to one region (regional STS endpoint). A client without
- * credentials can only make the unsigned web-identity exchange; one created with the pod's
- * credentials signs `AssumeRole` for chaining.
+ * Adapts a lean STS client bound to one region (regional STS endpoint), built lazily by
+ * `client()`. A client without credentials can only make the unsigned web-identity exchange; one
+ * created with the pod's credentials signs `AssumeRole` for chaining.
  * @throws AwsError for every failure, classified by {@link toStsError}
  */
-export function createStsApi(client: () => Promise<STSClient>): StsApi {
+export function createStsApi(client: () => Promise<AwsClient>): StsApi {
+  const send = async (request: AwsRequest<AwsCredentials>, options: CallOptions) => {
+    countAwsCall(options);
+    try {
+      return await (await client()).send(request, options);
+    } catch (error) {
+      if (options.signal.aborted) throw error;
+      throw toStsError(error);
+    }
+  };
   return {
-    async assumeRole(input, options) {
-      countAwsCall(options);
-      try {
-        const { AssumeRoleCommand } = (await loadAwsSdk()).sts;
-        const output = await (await client()).send(
-          new AssumeRoleCommand({
+    assumeRole: (input, options) =>
+      send(
+        queryRequest(
+          "AssumeRole",
+          {
             RoleArn: input.roleArn,
             RoleSessionName: input.sessionName,
             ExternalId: input.externalId,
-            DurationSeconds: input.durationSeconds,
-          }),
-          { abortSignal: options.signal },
-        );
-        return toAwsCredentials(output.Credentials);
-      } catch (error) {
-        throw toStsError(error);
-      }
-    },
-    async assumeRoleWithWebIdentity(input, options) {
-      countAwsCall(options);
-      try {
-        const { AssumeRoleWithWebIdentityCommand } = (await loadAwsSdk()).sts;
-        const output = await (await client()).send(
-          new AssumeRoleWithWebIdentityCommand({
+            DurationSeconds: input.durationSeconds?.toString(),
+          },
+          readCredentials,
+        ),
+        options,
+      ),
+    assumeRoleWithWebIdentity: (input, options) =>
+      send(
+        queryRequest(
+          "AssumeRoleWithWebIdentity",
+          {
             RoleArn: input.roleArn,
             RoleSessionName: input.sessionName,
             WebIdentityToken: input.token.reveal(),
-          }),
-          { abortSignal: options.signal },
-        );
-        return toAwsCredentials(output.Credentials);
-      } catch (error) {
-        throw toStsError(error);
-      }
-    },
+          },
+          readCredentials,
+        ),
+        options,
+      ),
   };
 }
 
@@ -90,19 +91,28 @@ export function toStsError(error: unknown): AwsError {
   return new AwsError(Code.FailedPrecondition, classified, { cause: classified.cause });
 }
 
-/** Converts STS `Credentials`; an answer without them (never expected) is a server fault. */
-function toAwsCredentials(credentials: Credentials | undefined): AwsCredentials {
-  if (!credentials?.AccessKeyId || !credentials.SecretAccessKey) {
+/**
+ * The `<Credentials>` of an AssumeRole or AssumeRoleWithWebIdentity answer; an answer without
+ * them (never expected) is a server fault.
+ */
+function readCredentials(xml: string): AwsCredentials | undefined {
+  const credentials = readXmlText(xml, "Credentials");
+  if (credentials === undefined) return undefined;
+  const accessKeyId = readXmlText(credentials, "AccessKeyId");
+  const secretAccessKey = readXmlText(credentials, "SecretAccessKey");
+  if (!accessKeyId || !secretAccessKey) {
     throw new AwsError(Code.Internal, {
       awsCode: "InvalidResponse",
       awsMessage: "the answer holds no credentials",
       isServerSide: true,
     });
   }
+  const expiration = readXmlText(credentials, "Expiration");
+  const expiresAt = expiration === undefined ? Number.NaN : Date.parse(expiration);
   return {
-    accessKeyId: credentials.AccessKeyId,
-    secretAccessKey: credentials.SecretAccessKey,
-    sessionToken: credentials.SessionToken,
-    expiration: credentials.Expiration,
+    accessKeyId,
+    secretAccessKey,
+    sessionToken: readXmlText(credentials, "SessionToken") || undefined,
+    expiration: Number.isNaN(expiresAt) ? undefined : new Date(expiresAt),
   };
 }

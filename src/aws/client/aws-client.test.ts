@@ -4,7 +4,9 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { Code } from "../../errors.ts";
 import { Redacted } from "../../redacted.ts";
 import { AwsError } from "../aws-errors.ts";
-import { createAwsJsonClient } from "./aws-json-client.ts";
+import { createAwsClient } from "./aws-client.ts";
+import { jsonRequest } from "./json-protocol.ts";
+import { queryRequest, readXmlText } from "./query-protocol.ts";
 
 // A bare HTTP endpoint that answers from a queue of scripted answers and records each request.
 interface Seen {
@@ -59,10 +61,15 @@ const options = (settings: { maxAttempts?: number; path?: string } = {}) => ({
   userAgent: "test-agent app/test-app",
 });
 const client = (settings: { maxAttempts?: number; path?: string } = {}) =>
-  createAwsJsonClient(options(settings));
+  createAwsClient(options(settings));
 
 const call = (target = client(), signal = AbortSignal.timeout(10_000)) =>
-  target.call("GetSecretValue", { SecretId: "db", VersionId: undefined }, { signal });
+  target.send(
+    jsonRequest("secretsmanager", "GetSecretValue", { SecretId: "db", VersionId: undefined }),
+    {
+      signal,
+    },
+  );
 
 const failure = (work: Promise<unknown>): Promise<AwsError> =>
   work.then(
@@ -75,7 +82,7 @@ const failure = (work: Promise<unknown>): Promise<AwsError> =>
     },
   );
 
-describe("createAwsJsonClient()", () => {
+describe("createAwsClient() with the JSON protocol", () => {
   test("posts the JSON 1.1 request, signed for the region and service, to the endpoint's path with a slash", async () => {
     answers.push(json(200, { Name: "db", SecretString: "v" }));
     expect(await call(client({ path: "/region/eu-west-1" }))).toEqual({
@@ -174,19 +181,21 @@ describe("createAwsJsonClient()", () => {
     const closed = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
     const port = closed.port;
     await closed.stop(true);
-    const refused = createAwsJsonClient({
+    const refused = createAwsClient({
       ...options({ maxAttempts: 2 }),
       endpoint: new URL(`http://127.0.0.1:${port}`),
     });
     const error = await failure(
-      refused.call("GetParameters", { Names: ["/p"] }, { signal: AbortSignal.timeout(10_000) }),
+      refused.send(jsonRequest("AmazonSSM", "GetParameters", { Names: ["/p"] }), {
+        signal: AbortSignal.timeout(10_000),
+      }),
     );
     expect(error).toMatchObject({ code: Code.Internal, isServerSide: true });
   });
 
   test("an abort while the strategy waits to retry rejects with the signal's reason at once", async () => {
     answers.push(json(500, { __type: "InternalServiceError", message: "x" }));
-    const stalled = createAwsJsonClient({
+    const stalled = createAwsClient({
       ...options(),
       parts: {
         SignatureV4,
@@ -209,5 +218,98 @@ describe("createAwsJsonClient()", () => {
     controller.abort(reason);
     await expect(pending).rejects.toBe(reason);
     expect(seen).toHaveLength(1);
+  });
+});
+
+const xml = (status: number, body: string) => () =>
+  new Response(body, { status, headers: { "content-type": "text/xml" } });
+
+describe("createAwsClient() with the Query protocol", () => {
+  const sts = (signed: boolean) =>
+    createAwsClient({
+      ...options(),
+      signingName: "sts",
+      credentials: signed ? options().credentials : undefined,
+    });
+  const assume = (target: ReturnType<typeof sts>) =>
+    target.send(
+      queryRequest(
+        "AssumeRoleWithWebIdentity",
+        { RoleArn: "arn:aws:iam::1:role/r", WebIdentityToken: "t=k&n", ExternalId: undefined },
+        (answer) => readXmlText(answer, "AccessKeyId"),
+      ),
+      { signal: AbortSignal.timeout(10_000) },
+    );
+
+  test("posts the form with action and version, unsigned without credentials", async () => {
+    answers.push(
+      xml(
+        200,
+        "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>ASIA&amp;1</AccessKeyId></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>",
+      ),
+    );
+    expect(await assume(sts(false))).toBe("ASIA&1");
+    const [request] = seen;
+    expect(Object.fromEntries(new URLSearchParams(request?.body))).toEqual({
+      Action: "AssumeRoleWithWebIdentity",
+      Version: "2011-06-15",
+      RoleArn: "arn:aws:iam::1:role/r",
+      WebIdentityToken: "t=k&n",
+    });
+    expect(request?.headers.get("authorization")).toBeNull();
+    expect(request?.headers.get("content-type")).toStartWith("application/x-www-form-urlencoded");
+  });
+
+  test("signs for sts with the client's credentials", async () => {
+    answers.push(xml(200, "<X><AccessKeyId>A</AccessKeyId></X>"));
+    await assume(sts(true));
+    expect(seen[0]?.headers.get("authorization")).toContain("/eu-west-1/sts/aws4_request");
+  });
+
+  test("an error answer is classified by its <Code>; IDPCommunicationError is retried", async () => {
+    const idp = xml(
+      400,
+      "<ErrorResponse><Error><Type>Sender</Type><Code>IDPCommunicationError</Code><Message>idp down</Message></Error></ErrorResponse>",
+    );
+    answers.push(idp, idp, idp);
+    expect(await failure(assume(sts(false)))).toMatchObject({
+      awsCode: "IDPCommunicationError",
+      awsMessage: "idp down",
+      isServerSide: true,
+    });
+    expect(seen).toHaveLength(3);
+  });
+
+  test("a rejected token is not retried", async () => {
+    answers.push(
+      xml(
+        400,
+        "<ErrorResponse><Error><Code>InvalidIdentityToken</Code><Message>bad &lt;token&gt;</Message></Error></ErrorResponse>",
+      ),
+    );
+    expect(await failure(assume(sts(false)))).toMatchObject({
+      code: Code.Unauthenticated,
+      awsMessage: "bad <token>",
+    });
+    expect(seen).toHaveLength(1);
+  });
+
+  test("a success without the expected element is an unparseable answer", async () => {
+    answers.push(xml(200, "<html>not sts</html>"));
+    expect(await failure(assume(sts(false)))).toMatchObject({ awsCode: "InvalidResponse" });
+  });
+});
+
+describe("readXmlText()", () => {
+  test("decodes the predefined and numeric entities, and leaves odd ones as they are", () => {
+    expect(readXmlText("<a>&lt;&#65;&#x42;&quot;&apos;&gt;&amp;&bogus;&#x110000;</a>", "a")).toBe(
+      "<AB\"'>&&bogus;&#x110000;",
+    );
+  });
+
+  test("gives the inner XML of an element with children, and undefined when absent or open", () => {
+    expect(readXmlText("<r><a><b>1</b></a></r>", "a")).toBe("<b>1</b>");
+    expect(readXmlText("<r></r>", "a")).toBeUndefined();
+    expect(readXmlText("<r><a>1</r>", "a")).toBeUndefined();
   });
 });
