@@ -98,7 +98,7 @@ const redactedKeys = new Set([
  * - `Redacted` prints `[redacted]`, bytes print their length, keys in {@link redactedKeys} print
  *   `[redacted]` at any depth;
  * - errors print only name, message, stack (top level), cause and a few known-safe fields
- *   (`code`, `reason`, and from AWS SDK errors `$fault`, `httpStatusCode`, `requestId`) — never
+ *   (`code`, `reason`, `httpStatusCode` and `requestId` of an AWS error answer, and `$fault`) — never
  *   their other own properties, so an SDK error's hidden `$response` cannot reach a log line;
  * - an error raised while the SDK parsed a response (it carries `$response` but no `$fault`)
  *   has its message withheld, since a parser's message may quote the body, i.e. a secret;
@@ -160,6 +160,8 @@ function toErrorValue(
     reason?: unknown;
     $fault?: unknown;
     $metadata?: { httpStatusCode?: unknown; requestId?: unknown };
+    httpStatusCode?: unknown;
+    requestId?: unknown;
     $response?: unknown;
     $responseBodyText?: unknown;
     errors?: unknown;
@@ -176,9 +178,11 @@ function toErrorValue(
   if (typeof fields.code === "string" || typeof fields.code === "number") out["code"] = fields.code;
   if (typeof fields.reason === "string") out["reason"] = fields.reason;
   if (typeof fields.$fault === "string") out["fault"] = fields.$fault;
-  const metadata = fields.$metadata;
-  if (typeof metadata?.httpStatusCode === "number") out["httpStatusCode"] = metadata.httpStatusCode;
-  if (typeof metadata?.requestId === "string") out["requestId"] = metadata.requestId;
+  // An AwsError read off the wire carries them itself; an SDK error in `$metadata`.
+  const httpStatusCode = fields.httpStatusCode ?? fields.$metadata?.httpStatusCode;
+  const requestId = fields.requestId ?? fields.$metadata?.requestId;
+  if (typeof httpStatusCode === "number") out["httpStatusCode"] = httpStatusCode;
+  if (typeof requestId === "string") out["requestId"] = requestId;
   if (error.stack !== undefined && depth === 0 && !isUnparsedResponse)
     out["stack"] = toBoundedString(error.stack, budget);
   if (error.cause !== undefined && depth < 5)

@@ -13,6 +13,12 @@ export interface AwsErrorFields {
   isServerSide: boolean;
 }
 
+/** Where an error answer came from, for the log (AWS support asks for the request id). */
+export interface AwsAnswerOrigin {
+  httpStatusCode: number;
+  requestId: string | undefined;
+}
+
 /**
  * A failed AWS call, classified at the adapter that caught it (SPEC §5.5, §7). Its message is
  * `<awsCode>: <awsMessage>`; the stage that made the call adds which object or role it was for.
@@ -22,8 +28,15 @@ export class AwsError extends ProviderError {
   readonly awsCode: string;
   readonly awsMessage: string;
   readonly isServerSide: boolean;
+  /** Of an error answer read off the wire (logged beside the message). */
+  readonly httpStatusCode: number | undefined;
+  readonly requestId: string | undefined;
 
-  constructor(code: Code, fields: AwsErrorFields, options: { cause?: unknown } = {}) {
+  constructor(
+    code: Code,
+    fields: AwsErrorFields,
+    options: { cause?: unknown; origin?: AwsAnswerOrigin | undefined } = {},
+  ) {
     super(code, `${fields.awsCode}: ${fields.awsMessage}`, {
       reason: fields.awsCode,
       cause: options.cause,
@@ -31,6 +44,8 @@ export class AwsError extends ProviderError {
     this.awsCode = fields.awsCode;
     this.awsMessage = fields.awsMessage;
     this.isServerSide = fields.isServerSide;
+    this.httpStatusCode = options.origin?.httpStatusCode;
+    this.requestId = options.origin?.requestId;
   }
 }
 
@@ -96,7 +111,7 @@ const invalidArgument = new Set([
 export function toAwsError(error: unknown): AwsError {
   if (error instanceof AwsError) return error;
   const { name: awsCode, message: awsMessage, fault, status } = readErrorFields(error);
-  return classify({ awsCode, awsMessage }, status, fault, error);
+  return classify({ awsCode, awsMessage }, status, fault, { cause: error });
 }
 
 /**
@@ -106,48 +121,44 @@ export function toAwsError(error: unknown): AwsError {
  * quoted.
  */
 export function toAwsErrorFromAnswer(
-  status: number,
+  origin: AwsAnswerOrigin,
   awsCode: string | undefined,
   awsMessage: string,
 ): AwsError {
-  if (awsCode === undefined) {
-    return classify(
-      {
-        awsCode: `HTTP${status}`,
-        awsMessage: `an answer (HTTP ${status}) without an AWS error code (a proxy or load balancer in the way?)`,
-      },
-      status,
-      undefined,
-      undefined,
-    );
-  }
-  return classify(
-    { awsCode, awsMessage: awsMessage || "no message" },
-    status,
-    undefined,
-    undefined,
-  );
+  const status = origin.httpStatusCode;
+  const fields =
+    awsCode === undefined
+      ? {
+          awsCode: `HTTP${status}`,
+          awsMessage: `an answer (HTTP ${status}) without an AWS error code (a proxy or load balancer in the way?)`,
+        }
+      : { awsCode, awsMessage: awsMessage || "no message" };
+  return classify(fields, status, undefined, { origin });
 }
 
 /** A successful answer that is not AWS's JSON: a server-side fault, named without quoting it. */
-export function unparseableAnswer(status: number): AwsError {
-  return new AwsError(Code.Internal, {
-    awsCode: "InvalidResponse",
-    awsMessage: `the answer (HTTP ${status}) could not be parsed: not an AWS answer (a proxy or load balancer in the way?)`,
-    isServerSide: true,
-  });
+export function unparseableAnswer(origin: AwsAnswerOrigin): AwsError {
+  return new AwsError(
+    Code.Internal,
+    {
+      awsCode: "InvalidResponse",
+      awsMessage: `the answer (HTTP ${origin.httpStatusCode}) could not be parsed: not an AWS answer (a proxy or load balancer in the way?)`,
+      isServerSide: true,
+    },
+    { origin },
+  );
 }
 
 function classify(
   { awsCode, awsMessage }: { awsCode: string; awsMessage: string },
   status: number | undefined,
   fault: string | undefined,
-  cause: unknown,
+  options: { cause?: unknown; origin?: AwsAnswerOrigin },
 ): AwsError {
   const known = classifyAwsCode(awsCode, awsMessage);
-  if (known !== undefined) return new AwsError(known.code, known.fields, { cause });
+  if (known !== undefined) return new AwsError(known.code, known.fields, options);
   const failure = (code: Code, isServerSide: boolean) =>
-    new AwsError(code, { awsCode, awsMessage, isServerSide }, { cause });
+    new AwsError(code, { awsCode, awsMessage, isServerSide }, options);
   if (fault === "server" || (status !== undefined && status >= 500))
     return failure(Code.Internal, true);
   if (status === 403) return failure(Code.PermissionDenied, false);

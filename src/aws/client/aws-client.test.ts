@@ -2,6 +2,7 @@ import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { StandardRetryStrategy } from "@smithy/core/retry";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { Code } from "../../errors.ts";
+import { toLogValue } from "../../log.ts";
 import { Redacted } from "../../redacted.ts";
 import { AwsError } from "../aws-errors.ts";
 import { createAwsClient } from "./aws-client.ts";
@@ -126,6 +127,19 @@ describe("createAwsClient() with the JSON protocol", () => {
       isServerSide: false,
     });
     expect(seen).toHaveLength(1);
+  });
+
+  test("an error answer keeps its status and request id for the log", async () => {
+    answers.push(
+      json(
+        400,
+        { __type: "AccessDeniedException", message: "no" },
+        { "x-amzn-RequestId": "req-1" },
+      ),
+    );
+    const error = await failure(call());
+    expect(error).toMatchObject({ httpStatusCode: 400, requestId: "req-1" });
+    expect(toLogValue(error)).toMatchObject({ httpStatusCode: 400, requestId: "req-1" });
   });
 
   test("the x-amzn-errortype header names the error before the body does", async () => {
@@ -269,13 +283,14 @@ describe("createAwsClient() with the Query protocol", () => {
   test("an error answer is classified by its <Code>; IDPCommunicationError is retried", async () => {
     const idp = xml(
       400,
-      "<ErrorResponse><Error><Type>Sender</Type><Code>IDPCommunicationError</Code><Message>idp down</Message></Error></ErrorResponse>",
+      "<ErrorResponse><Error><Type>Sender</Type><Code>IDPCommunicationError</Code><Message>idp down</Message></Error><RequestId>sts-1</RequestId></ErrorResponse>",
     );
     answers.push(idp, idp, idp);
     expect(await failure(assume(sts(false)))).toMatchObject({
       awsCode: "IDPCommunicationError",
       awsMessage: "idp down",
       isServerSide: true,
+      requestId: "sts-1",
     });
     expect(seen).toHaveLength(3);
   });

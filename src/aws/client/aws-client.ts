@@ -4,7 +4,7 @@ import { raceAbort } from "../../async/race-abort.ts";
 import type { CallOptions } from "../../call-options.ts";
 import type { Redacted } from "../../redacted.ts";
 import type { AwsCredentials } from "../aws-credentials.ts";
-import { type AwsError, toAwsError } from "../aws-errors.ts";
+import { type AwsAnswerOrigin, type AwsError, toAwsError } from "../aws-errors.ts";
 import { Sha256 } from "./sha256.ts";
 
 /** The SDK pieces a client is made of, loaded with the SDK (`load-aws-sdk.ts`). */
@@ -32,6 +32,14 @@ export interface AwsAnswer {
   status: number;
   headers: Headers;
   text: string;
+}
+
+/** The status and request id of an answer (the Query protocol also writes the id in its XML). */
+export function originOf(answer: AwsAnswer, requestId?: string): AwsAnswerOrigin {
+  return {
+    httpStatusCode: answer.status,
+    requestId: answer.headers.get("x-amzn-requestid") ?? requestId,
+  };
 }
 
 /** What a protocol reads off an answer: its value, or a failure and how the SDK would retry it. */

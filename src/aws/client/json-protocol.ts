@@ -1,6 +1,5 @@
 import { toAwsErrorFromAnswer, unparseableAnswer } from "../aws-errors.ts";
-import type { AwsRequest } from "./aws-client.ts";
-import { retryErrorType } from "./aws-client.ts";
+import { type AwsRequest, originOf, retryErrorType } from "./aws-client.ts";
 import { text } from "./read-answer.ts";
 
 /**
@@ -20,11 +19,12 @@ export function jsonRequest(
       "x-amz-target": `${targetPrefix}.${operation}`,
     },
     body: JSON.stringify(input),
-    read({ status, headers, text: body }) {
-      const parsed = parseJsonObject(body);
+    read(answer) {
+      const { status, headers } = answer;
+      const parsed = parseJsonObject(answer.text);
       if (status < 300) {
         return parsed === undefined
-          ? { ok: false, error: unparseableAnswer(status), retry: "CLIENT_ERROR" }
+          ? { ok: false, error: unparseableAnswer(originOf(answer)), retry: "CLIENT_ERROR" }
           : { ok: true, value: parsed };
       }
       const awsCode = errorCode(
@@ -33,7 +33,7 @@ export function jsonRequest(
       const awsMessage = text(parsed?.["message"]) ?? text(parsed?.["Message"]) ?? "";
       return {
         ok: false,
-        error: toAwsErrorFromAnswer(status, awsCode, awsMessage),
+        error: toAwsErrorFromAnswer(originOf(answer), awsCode, awsMessage),
         retry: retryErrorType(status, awsCode),
       };
     },

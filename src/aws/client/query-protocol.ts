@@ -1,6 +1,5 @@
 import { toAwsErrorFromAnswer, unparseableAnswer } from "../aws-errors.ts";
-import type { AwsRequest } from "./aws-client.ts";
-import { retryErrorType } from "./aws-client.ts";
+import { type AwsRequest, originOf, retryErrorType } from "./aws-client.ts";
 
 /** The API version every STS Query request names. */
 const stsVersion = "2011-06-15";
@@ -21,11 +20,12 @@ export function queryRequest<T>(
     operation: action,
     headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8" },
     body: form.toString(),
-    read({ status, text: xml }) {
+    read(answer) {
+      const { status, text: xml } = answer;
       if (status < 300) {
         const value = readResult(xml);
         return value === undefined
-          ? { ok: false, error: unparseableAnswer(status), retry: "CLIENT_ERROR" }
+          ? { ok: false, error: unparseableAnswer(originOf(answer)), retry: "CLIENT_ERROR" }
           : { ok: true, value };
       }
       const error = readXmlText(xml, "Error");
@@ -33,7 +33,11 @@ export function queryRequest<T>(
       const awsMessage = (error === undefined ? undefined : readXmlText(error, "Message")) ?? "";
       return {
         ok: false,
-        error: toAwsErrorFromAnswer(status, awsCode, awsMessage),
+        error: toAwsErrorFromAnswer(
+          originOf(answer, readXmlText(xml, "RequestId")),
+          awsCode,
+          awsMessage,
+        ),
         retry: retryErrorType(status, awsCode),
       };
     },
