@@ -142,6 +142,22 @@ describe("createAwsClient() with the JSON protocol", () => {
     expect(toLogValue(error)).toMatchObject({ httpStatusCode: 400, requestId: "req-1" });
   });
 
+  test("a signature refused for its time is signed again with AWS's clock and succeeds", async () => {
+    const awsNow = Date.now() + 3_600_000;
+    const amzDate = (ms: number) => new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, "");
+    const skewed = () =>
+      Response.json(
+        { __type: "InvalidSignatureException", message: "Signature expired" },
+        { status: 400, headers: { date: new Date(awsNow).toUTCString() } },
+      );
+    answers.push(skewed, json(200, { Name: "db" }));
+    expect(await call()).toEqual({ Name: "db" });
+    expect(seen).toHaveLength(2);
+    const signedAt = (i: number) => seen[i]?.headers.get("x-amz-date") ?? "";
+    expect(signedAt(0).slice(0, 11)).toBe(amzDate(Date.now()).slice(0, 11));
+    expect(signedAt(1).slice(0, 11)).toBe(amzDate(awsNow).slice(0, 11));
+  });
+
   test("the x-amzn-errortype header names the error before the body does", async () => {
     answers.push(
       json(

@@ -91,6 +91,9 @@ export function createAwsClient(options: AwsClientOptions): AwsClient {
           applyChecksum: false,
         });
   const retry = parts.createRetryStrategy();
+  // How far AWS's clock is ahead of this node's, learnt from an answer refusing the signature's
+  // time (as the SDK corrects its clients' `systemClockOffset`).
+  let clockOffsetMs = 0;
   // Both AWS protocols post to the endpoint's path with a trailing slash, as the SDK does.
   const path = endpoint.pathname.endsWith("/") ? endpoint.pathname : `${endpoint.pathname}/`;
   const url = `${endpoint.protocol}//${endpoint.host}${path}`;
@@ -104,16 +107,19 @@ export function createAwsClient(options: AwsClientOptions): AwsClient {
       ...request.headers,
     };
     if (signer === undefined) return headers;
-    const signed = await signer.sign({
-      method: "POST",
-      protocol: endpoint.protocol,
-      hostname: endpoint.hostname,
-      ...(port === undefined ? {} : { port }),
-      path,
-      query: {},
-      headers,
-      body: request.body,
-    });
+    const signed = await signer.sign(
+      {
+        method: "POST",
+        protocol: endpoint.protocol,
+        hostname: endpoint.hostname,
+        ...(port === undefined ? {} : { port }),
+        path,
+        query: {},
+        headers,
+        body: request.body,
+      },
+      { signingDate: new Date(Date.now() + clockOffsetMs) },
+    );
     return signed.headers;
   };
 
@@ -135,7 +141,16 @@ export function createAwsClient(options: AwsClientOptions): AwsClient {
       // No (complete) answer: refused, reset, DNS, TLS. Retried like the SDK's transient errors.
       return { ok: false, error: toAwsError(error), retry: "TRANSIENT" };
     }
-    return request.read(answer);
+    const outcome = request.read(answer);
+    if (!outcome.ok && clockSkewCodes.has(outcome.error.awsCode)) {
+      const serverMs = Date.parse(answer.headers.get("date") ?? "");
+      if (!Number.isNaN(serverMs) && Math.abs(serverMs - Date.now() - clockOffsetMs) > maxSkewMs) {
+        clockOffsetMs = serverMs - Date.now();
+        // Signed with the corrected time, the next attempt can succeed: retried as transient.
+        return { ...outcome, retry: "TRANSIENT" };
+      }
+    }
+    return outcome;
   };
 
   return {
@@ -187,6 +202,16 @@ const transientCodes = new Set([
   "TimeoutError",
 ]);
 const transientStatuses = new Set([500, 502, 503, 504]);
+// Codes of a signature refused for its time; AWS accepts 5 minutes of skew.
+const clockSkewCodes = new Set([
+  "AuthFailure",
+  "InvalidSignatureException",
+  "RequestExpired",
+  "RequestInTheFuture",
+  "RequestTimeTooSkewed",
+  "SignatureDoesNotMatch",
+]);
+const maxSkewMs = 300_000;
 
 /** The retry class of an AWS error answer, as the SDK's classification gives it. */
 export function retryErrorType(status: number, awsCode: string | undefined): RetryErrorType {
