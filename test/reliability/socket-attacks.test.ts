@@ -209,9 +209,15 @@ describe("clients that stall or do not read (binary)", () => {
       expect(ms).toBeGreaterThan(0);
       expect(ms).toBeLessThan(frontLimits.stallTimeoutMs + 5000);
     }
-    expect({ isQuietOpen: result.isQuietOpen, ...result.goAways }).toEqual({
+    // The connection stalled inside a header block is told goodbye either by the front's stall
+    // timeout (NO_ERROR) or, when Bun's session sees the stall first, by Bun (PROTOCOL_ERROR): a
+    // loaded machine decides which comes first (seen once in a clean-clone CI run).
+    const { midHeaderBlock, ...otherGoAways } = result.goAways;
+    expect([Http2Error.NO_ERROR, Http2Error.PROTOCOL_ERROR] as (number | undefined)[]).toContain(
+      midHeaderBlock,
+    );
+    expect({ isQuietOpen: result.isQuietOpen, ...otherGoAways }).toEqual({
       isQuietOpen: true,
-      midHeaderBlock: Http2Error.NO_ERROR,
       zeroWindowPiped: Http2Error.NO_ERROR,
       zeroWindowReencoded: Http2Error.NO_ERROR,
     });
