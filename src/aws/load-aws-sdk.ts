@@ -1,17 +1,20 @@
-import type * as SecretsManagerSdk from "@aws-sdk/client-secrets-manager";
-import type * as SsmSdk from "@aws-sdk/client-ssm";
-import type * as StsSdk from "@aws-sdk/client-sts";
+import type * as SecretsManagerRules from "@aws-sdk/client-secrets-manager/dist-es/endpoint/endpointResolver.js";
+import type * as SsmRules from "@aws-sdk/client-ssm/dist-es/endpoint/endpointResolver.js";
+import type * as StsRules from "@aws-sdk/client-sts/dist-es/endpoint/endpointResolver.js";
 import type * as SmithyRetry from "@smithy/core/retry";
 import type * as SmithySigV4 from "@smithy/signature-v4";
 
 /**
- * The AWS SDK v3 packages the lean clients (`client/`) are made of: the three service clients'
+ * The AWS SDK v3 pieces the lean clients (`client/`) are made of: the three service clients'
  * endpoint rules, the SigV4 signer and the retry strategies.
  */
 export interface AwsSdk {
-  secretsManager: typeof SecretsManagerSdk;
-  ssm: typeof SsmSdk;
-  sts: typeof StsSdk;
+  /** Each service client's own endpoint rules (what its `config.endpointProvider` is). */
+  endpointRules: {
+    secretsManager: typeof SecretsManagerRules.defaultEndpointResolver;
+    ssm: typeof SsmRules.defaultEndpointResolver;
+    sts: typeof StsRules.defaultEndpointResolver;
+  };
   signatureV4: typeof SmithySigV4;
   retry: typeof SmithyRetry;
 }
@@ -19,23 +22,30 @@ export interface AwsSdk {
 let loading: Promise<AwsSdk> | undefined;
 
 /**
- * The AWS SDK packages, evaluated on the first call (the same promise afterwards).
- * Evaluating them costs about 20 ms of CPU, half of the provider's start-up once the bundle ships
- * as bytecode (measured with `make bench`: 40 → 25 ms); under upstream's 50m CPU limit that is
- * 400 ms before the socket could listen. So start-up leaves them out and `provider.ts` loads them
- * right after the socket listens, before the first Mount normally arrives; `validate` never does.
+ * The AWS SDK pieces, evaluated on the first call (the same promise afterwards). Start-up leaves
+ * them out and `provider.ts` loads them right after the socket listens, before the first Mount
+ * normally arrives; `validate` never does: under upstream's 50m CPU limit every millisecond of
+ * start-up CPU is 20 ms before the socket listens.
+ *
+ * The endpoint rules are imported from inside the client packages (which have no exports map)
+ * rather than through their index: the rest of a client package (commands, schemas, the
+ * middleware stack and its credential providers) is never used, and bundling it made the
+ * executable's bundle half as large again (1.6 instead of 1.06 MB), which every start-up loads.
+ * `resolve-endpoint.test.ts` checks the rules' answers, so an SDK update that moves them fails.
  */
 export function loadAwsSdk(): Promise<AwsSdk> {
   loading ??= Promise.all([
-    import("@aws-sdk/client-secrets-manager"),
-    import("@aws-sdk/client-ssm"),
-    import("@aws-sdk/client-sts"),
+    import("@aws-sdk/client-secrets-manager/dist-es/endpoint/endpointResolver.js"),
+    import("@aws-sdk/client-ssm/dist-es/endpoint/endpointResolver.js"),
+    import("@aws-sdk/client-sts/dist-es/endpoint/endpointResolver.js"),
     import("@smithy/signature-v4"),
     import("@smithy/core/retry"),
   ]).then(([secretsManager, ssm, sts, signatureV4, retry]) => ({
-    secretsManager,
-    ssm,
-    sts,
+    endpointRules: {
+      secretsManager: secretsManager.defaultEndpointResolver,
+      ssm: ssm.defaultEndpointResolver,
+      sts: sts.defaultEndpointResolver,
+    },
     signatureV4,
     retry,
   }));
