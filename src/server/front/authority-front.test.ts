@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { connect, constants } from "node:http2";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -476,8 +484,8 @@ describe("startGrpcServer() HTTP/2 limits", () => {
 });
 
 /** The front with `limits` over a bare grpc-js server whose Version answers. */
-async function startBareFront(limits: Partial<FrontLimits>) {
-  const dir = mkdtempSync(join(tmpdir(), "bare-front-"));
+async function startBareFront(limits: Partial<FrontLimits>, directoryName = "bare-front-") {
+  const dir = mkdtempSync(join(tmpdir(), directoryName));
   const socketPath = join(dir, "aws.sock");
   const server = new Server(toGrpcServerOptions(frontLimits));
   server.addService(csiServiceDefinition, {
@@ -585,6 +593,49 @@ describe("startAuthorityFront() connection limits", () => {
     await Bun.sleep(1500);
     expect((await health.check()).isHealthy).toBe(false);
     expect(bed.logged()).toContain("Cannot create the removed provider socket again");
+  });
+
+  test("publishes its socket only once it listens, leaving nothing else beside it", async () => {
+    // Bound and listening at a temporary path, then linked into place: a driver that dials the
+    // moment the path appears is never refused (issue 13's flake of a bind before listen).
+    await using bed = await startBareFront({});
+    expect(readdirSync(bed.dir)).toEqual(["aws.sock"]);
+    rmSync(bed.socketPath);
+    const until = Date.now() + 5000;
+    while (!existsSync(bed.socketPath) && Date.now() < until) await Bun.sleep(20);
+    expect(readdirSync(bed.dir)).toEqual(["aws.sock"]);
+    bed.front.stopAccepting();
+    expect(readdirSync(bed.dir)).toEqual([]);
+  });
+
+  test("binds a socket path too long for a temporary suffix in place", async () => {
+    // `<tmpdir>/<name><6 random characters>/aws.sock` is 107 bytes, the most sun_path holds.
+    const name = "x".repeat(107 - `${tmpdir()}/`.length - 6 - "/aws.sock".length);
+    await using bed = await startBareFront({}, name);
+    expect(Buffer.byteLength(bed.socketPath)).toBe(107);
+    const client = createClient(bed.socketPath, "localhost");
+    expect((await client.version()).version).toBe("v1alpha1");
+    client.close();
+    expect(readdirSync(bed.dir)).toEqual(["aws.sock"]);
+  });
+
+  test("never replaces a file that appeared at its path, and cleans up its temporary socket", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "front-taken-"));
+    const socketPath = join(dir, "aws.sock");
+    writeFileSync(socketPath, "another process's file");
+    try {
+      await expect(
+        startAuthorityFront({
+          socketPath,
+          injectConnection: () => {},
+          log: createLogger({ write: () => {} }),
+        }),
+      ).rejects.toThrow(`cannot listen on "${socketPath}"`);
+      expect(readFileSync(socketPath, "utf8")).toBe("another process's file");
+      expect(readdirSync(dir)).toEqual(["aws.sock"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("leaves a socket another process put at its path alone", async () => {

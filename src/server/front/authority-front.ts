@@ -1,4 +1,4 @@
-import { chmodSync, lstatSync, unlinkSync } from "node:fs";
+import { chmodSync, linkSync, lstatSync, unlinkSync } from "node:fs";
 import { createServer, type Server as NetServer, type Socket } from "node:net";
 import { Duplex } from "node:stream";
 import type { Logger } from "../../log.ts";
@@ -141,7 +141,7 @@ export async function startAuthorityFront(options: AuthorityFrontOptions): Promi
       return;
     }
     isRecreating = true;
-    // Unreachable now; Bun's close() unlinks the (missing) path at once, before the new listen.
+    // Unreachable now (its close() unlinks only its own temporary path, long renamed away).
     listener.close();
     listenOn(socketPath, onSocket).then(
       (created) => {
@@ -177,10 +177,12 @@ export async function startAuthorityFront(options: AuthorityFrontOptions): Promi
   return {
     stopAccepting() {
       isAccepting = false;
-      // Bun's close() unlinks whatever is at the path, even another process's socket (measured,
-      // pinned in authority-front.test.ts): leave a listener nobody can reach open instead.
-      // Not waiting for the close callback: it fires only once every connection has ended.
-      if (readIdentity(socketPath) === identity) listener.close();
+      // New connections fail from here (ENOENT, as with a provider that is gone); another
+      // process's socket at the path is left alone. The listener was bound to its temporary path,
+      // which its close() unlinks (pinned in authority-front.test.ts). Not waiting for the close
+      // callback: it fires only once every connection has ended.
+      if (readIdentity(socketPath) === identity) unlinkSocket(socketPath);
+      listener.close();
     },
     drained: () =>
       connections.size === 0
@@ -191,21 +193,33 @@ export async function startAuthorityFront(options: AuthorityFrontOptions): Promi
     },
     removeSocket() {
       clearInterval(tick);
-      if (readIdentity(socketPath) !== identity) return;
-      try {
-        unlinkSync(socketPath);
-      } catch {
-        // Already gone: nothing to clean up.
-      }
+      if (readIdentity(socketPath) === identity) unlinkSocket(socketPath);
     },
   };
 }
 
-/** Creates the socket with mode 0600 and listens on it. */
+/** Longest unix socket path Linux takes (`sun_path` is 108 bytes with its terminating NUL). */
+const maxSocketPathBytes = 107;
+
+/** Listens made so far: each binds a temporary path of its own (see {@link listenOn}). */
+let listens = 0;
+
+/**
+ * Creates the socket with mode 0600 and listens on it. The socket is bound and listening at a
+ * temporary path beside `socketPath` first and then linked into place (a link, unlike a rename,
+ * never replaces a file another process put there meanwhile), so that the path never names a
+ * socket that is not listening yet (a driver dialling in that moment got ECONNREFUSED) nor one
+ * with another mode. A path too long for a suffix is bound in place.
+ *
+ * Bun's close() unlinks the path the listener was bound to, so the temporary path is unique per
+ * listen: closing an old listener never removes a newer socket.
+ */
 async function listenOn(
   socketPath: string,
   onSocket: (socket: Socket) => void,
 ): Promise<NetServer> {
+  const temporary = `${socketPath}.${process.pid}.${++listens}`;
+  const bindPath = Buffer.byteLength(temporary) <= maxSocketPathBytes ? temporary : socketPath;
   const server = createServer({ allowHalfOpen: false, pauseOnConnect: true }, onSocket);
   // umask narrows the window in which the socket exists with a wider mode; chmod makes it exact.
   const previousUmask = process.umask(0o177);
@@ -214,13 +228,30 @@ async function listenOn(
       server.once("error", (error) =>
         reject(new Error(`cannot listen on "${socketPath}": ${error.message}`)),
       );
-      server.listen(socketPath, () => resolve());
+      server.listen(bindPath, () => resolve());
     });
   } finally {
     process.umask(previousUmask);
   }
-  chmodSync(socketPath, 0o600);
+  try {
+    chmodSync(bindPath, 0o600);
+    if (bindPath !== socketPath) {
+      linkSync(bindPath, socketPath);
+      unlinkSync(bindPath);
+    }
+  } catch (error) {
+    server.close();
+    throw new Error(`cannot listen on "${socketPath}": ${(error as Error).message}`);
+  }
   return server;
+}
+
+function unlinkSocket(socketPath: string): void {
+  try {
+    unlinkSync(socketPath);
+  } catch {
+    // Already gone: nothing to clean up.
+  }
 }
 
 /** Device and inode of the file at `path` (which socket it is), or undefined when there is none. */
