@@ -1,5 +1,5 @@
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { KubeRequestEvent } from "./kube/kube-api.ts";
+import { createPrometheusRegistry } from "./prometheus-registry.ts";
 
 /** One finished call of an AWS port (SDK retries inside it are part of the one call). */
 export interface AwsCallEvent {
@@ -55,98 +55,87 @@ const requestBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 const mountBuckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
 /**
- * Creates the Prometheus metrics of SPEC §8 in a registry of their own (prom-client; no global
- * state, so tests can make as many as they like). Besides the provider series it exports
+ * Creates the Prometheus metrics of SPEC §8 in a registry of their own (no global state, so tests
+ * can make as many as they like). Besides the provider series it exports
  * `process_resident_memory_bytes` and `process_start_time_seconds` with their standard names.
  */
 export function createMetrics(options: MetricsOptions = {}): PrometheusMetrics {
-  const registry = new Registry();
-  const registers = [registry];
-  const mounts = new Counter({
+  const registry = createPrometheusRegistry();
+  const mounts = registry.counter({
     name: `${metricPrefix}mounts_total`,
     help: "Mount calls answered, by outcome (success, error) and gRPC code.",
-    labelNames: ["outcome", "code"] as const,
-    registers,
+    labelNames: ["outcome", "code"],
   });
-  const mountDuration = new Histogram({
+  const mountDuration = registry.histogram({
     name: `${metricPrefix}mount_duration_seconds`,
     help: "Time from receiving a Mount to answering it, by outcome.",
-    labelNames: ["outcome"] as const,
+    labelNames: ["outcome"],
     buckets: mountBuckets,
-    registers,
   });
-  const mountsInFlight = new Gauge({
+  const mountsInFlight = registry.gauge({
     name: `${metricPrefix}mounts_in_flight`,
     help: "Mount calls being served right now.",
-    registers,
   });
-  const awsCalls = new Counter({
+  const awsCalls = registry.counter({
     name: `${metricPrefix}aws_api_calls_total`,
     help: "AWS API calls, by service, operation, region and outcome (success or the AWS error code).",
-    labelNames: ["service", "operation", "region", "outcome"] as const,
-    registers,
+    labelNames: ["service", "operation", "region", "outcome"],
   });
-  const awsDuration = new Histogram({
+  const awsDuration = registry.histogram({
     name: `${metricPrefix}aws_api_call_duration_seconds`,
     help: "Latency of AWS API calls including SDK retries, by service, operation and region.",
-    labelNames: ["service", "operation", "region"] as const,
+    labelNames: ["service", "operation", "region"],
     buckets: requestBuckets,
-    registers,
   });
-  const kubeRequests = new Counter({
+  const kubeRequests = registry.counter({
     name: `${metricPrefix}kube_api_requests_total`,
     help: "Kubernetes API requests, by verb, resource and outcome (success, the HTTP status, or error).",
-    labelNames: ["verb", "resource", "outcome"] as const,
-    registers,
+    labelNames: ["verb", "resource", "outcome"],
   });
-  const kubeDuration = new Histogram({
+  const kubeDuration = registry.histogram({
     name: `${metricPrefix}kube_api_request_duration_seconds`,
     help: "Latency of Kubernetes API requests, by verb and resource.",
-    labelNames: ["verb", "resource"] as const,
+    labelNames: ["verb", "resource"],
     buckets: requestBuckets,
-    registers,
   });
-  const cacheHits = new Counter({
+  const cacheHits = registry.counter({
     name: `${metricPrefix}cache_hits_total`,
     help: "Lookups answered from a cache, by cache.",
-    labelNames: ["cache"] as const,
-    registers,
+    labelNames: ["cache"],
   });
-  const cacheMisses = new Counter({
+  const cacheMisses = registry.counter({
     name: `${metricPrefix}cache_misses_total`,
     help: "Lookups a cache could not answer, by cache.",
-    labelNames: ["cache"] as const,
-    registers,
+    labelNames: ["cache"],
   });
-  new Gauge({
-    name: `${metricPrefix}build_info`,
-    help: "Always 1; the version label names the running build.",
-    labelNames: ["version"] as const,
-    registers,
-  }).set({ version: options.version ?? "unknown" }, 1);
-  new Gauge({
+  registry
+    .gauge({
+      name: `${metricPrefix}build_info`,
+      help: "Always 1; the version label names the running build.",
+      labelNames: ["version"],
+    })
+    .set({ version: options.version ?? "unknown" }, 1);
+  registry.gauge({
     name: "process_resident_memory_bytes",
     help: "Resident memory size in bytes.",
-    registers,
-    collect() {
-      this.set(process.memoryUsage.rss());
-    },
+    collect: (gauge) => gauge.set({}, process.memoryUsage.rss()),
   });
-  new Gauge({
-    name: "process_start_time_seconds",
-    help: "Start time of the process since unix epoch in seconds.",
-    registers,
-  }).set(Math.round(Date.now() / 1000 - process.uptime()));
+  registry
+    .gauge({
+      name: "process_start_time_seconds",
+      help: "Start time of the process since unix epoch in seconds.",
+    })
+    .set({}, Math.round(Date.now() / 1000 - process.uptime()));
 
   return {
     contentType: registry.contentType,
-    scrape: () => registry.metrics(),
+    scrape: async () => registry.render(),
     mountStarted() {
-      mountsInFlight.inc();
+      mountsInFlight.inc({});
     },
     mountFinished({ code, durationMs }) {
       const outcome = code === "OK" ? "success" : "error";
-      mountsInFlight.dec();
+      mountsInFlight.inc({}, -1);
       mounts.inc({ outcome, code });
       mountDuration.observe({ outcome }, durationMs / 1000);
     },
