@@ -11,7 +11,13 @@ import { existsSync, mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import fc from "fast-check";
 import { checkSpc } from "../src/spc/read-spc.ts";
-import { attributes, objectList, yamlish } from "../test/helpers/spc-arbitraries.ts";
+import {
+  attributes,
+  mutatedSimpleYaml,
+  objectList,
+  simpleYaml,
+  yamlish,
+} from "../test/helpers/spc-arbitraries.ts";
 
 const rev = process.argv[2] ?? "381a450";
 const runs = Number(process.argv[3] ?? "20000");
@@ -66,6 +72,8 @@ const note = (kind: string, example: unknown) => {
 for (const [name, objects] of [
   ["yamlish", yamlish],
   ["objectList", objectList],
+  ["simpleYaml", simpleYaml],
+  ["mutatedSimpleYaml", mutatedSimpleYaml],
 ] as const) {
   fc.assert(
     fc.property(attributes(objects), fc.constantFrom(...options), (input, readOptions) => {

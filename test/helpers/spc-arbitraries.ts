@@ -155,3 +155,166 @@ const object = fc.record({
 // JSON is YAML, so structured lists go through the same parser.
 /** `objects` lists of random entries, as JSON (which is YAML). */
 export const objectList = fc.array(object, { maxLength: 5 }).map((list) => JSON.stringify(list));
+
+// `objects` YAML in the shapes SecretProviderClasses are written in: what `parseSimpleYaml` reads
+// without the YAML library (most of it; the rest is invalid YAML), and mutations of it.
+const letters = fc.constantFrom("a", "B", "z", "_", "/", "x", "Q");
+const tail = fc.constantFrom("a", "9", "-", "_", ".", "/", "@", "+", "=", "K");
+const plain = fc
+  .tuple(letters, fc.array(tail, { maxLength: 8 }), fc.constantFrom("", " word", ":x", ":aws:ssm"))
+  .map(([first, rest, suffix]) => first + rest.join("") + suffix);
+const flowPlain = fc
+  .tuple(letters, fc.array(tail, { maxLength: 8 }), fc.constantFrom("", " word"))
+  .map(([first, rest, suffix]) => first + rest.join("") + suffix);
+const quotedText = fc
+  .array(fc.constantFrom("a", " ", "#", ":", ", ", "é", "🔑", "{", "]", "''", "-", "0", "\\"), {
+    maxLength: 6,
+  })
+  .map((parts) => parts.join(""));
+const single = quotedText.map((text) => `'${text.replaceAll("''", "'").replaceAll("'", "''")}'`);
+const double = quotedText.map((text) => `"${text.replaceAll("\\", "").replaceAll('"', "")}"`);
+const key = fc.constantFrom(
+  "objectName",
+  "objectType",
+  "objectAlias",
+  "ObjectVersionLabel",
+  "filePermission",
+  "path",
+  "objectname",
+  '"objectAlias"',
+  "'objectType'",
+  "unknownField",
+);
+const comment = fc.constantFrom("", "", " # note", "   #: x");
+const blockScalar = fc.oneof(plain, single, double);
+const flowScalar = fc.oneof(flowPlain, single, double);
+const flowMap = fc
+  .array(fc.tuple(key, flowScalar), { minLength: 1, maxLength: 4 })
+  .map((pairs) => `{${pairs.map(([k, v]) => `${k}: ${v}`).join(", ")}}`);
+const flowList = fc
+  .array(fc.oneof(flowScalar, flowMap), { minLength: 1, maxLength: 3 })
+  .map((items) => `[${items.join(", ")}]`);
+
+/** A block map at `indent`, its first key written after `lead` (which stands in its column). */
+const blockMap = (depth: number): fc.Arbitrary<(indent: number) => string[]> =>
+  fc
+    .array(
+      fc.tuple(
+        key,
+        depth > 1
+          ? fc.oneof(
+              { weight: 4, arbitrary: blockScalar.map((v) => ({ kind: "scalar" as const, v })) },
+              { weight: 1, arbitrary: flowMap.map((v) => ({ kind: "scalar" as const, v })) },
+              { weight: 1, arbitrary: flowList.map((v) => ({ kind: "scalar" as const, v })) },
+              {
+                weight: 1,
+                arbitrary: blockList(depth - 1).map((v) => ({ kind: "list" as const, v })),
+              },
+              {
+                weight: 1,
+                arbitrary: blockMap(depth - 1).map((v) => ({ kind: "map" as const, v })),
+              },
+            )
+          : blockScalar.map((v) => ({ kind: "scalar" as const, v })),
+        comment,
+        fc.constantFrom(0, 0, 1, 2),
+      ),
+      { minLength: 1, maxLength: 4 },
+    )
+    .map((pairs) => (indent: number) => {
+      const lines: string[] = [];
+      for (const [name, value, note, extra] of pairs) {
+        if (value.kind === "scalar") lines.push(`${" ".repeat(indent)}${name}: ${value.v}${note}`);
+        else {
+          lines.push(`${" ".repeat(indent)}${name}:${note}`);
+          // A list may stand in its key's column; a map must be indented further.
+          lines.push(...value.v(indent + (value.kind === "map" ? 1 + extra : extra)));
+        }
+      }
+      return lines;
+    });
+
+const blockList = (depth: number): fc.Arbitrary<(indent: number) => string[]> =>
+  fc
+    .array(
+      fc.tuple(
+        fc.oneof(
+          { weight: 4, arbitrary: blockMap(depth).map((v) => ({ kind: "map" as const, v })) },
+          { weight: 1, arbitrary: flowMap.map((v) => ({ kind: "scalar" as const, v })) },
+          { weight: 1, arbitrary: blockScalar.map((v) => ({ kind: "scalar" as const, v })) },
+        ),
+        fc.constantFrom(1, 1, 1, 3),
+        fc.constantFrom("", "", "\n", "\n# between\n"),
+      ),
+      { minLength: 1, maxLength: 4 },
+    )
+    .map((items) => (indent: number) => {
+      const lines: string[] = [];
+      for (const [item, spaces, gap] of items) {
+        const lead = `${" ".repeat(indent)}-${" ".repeat(spaces)}`;
+        if (item.kind === "scalar") lines.push(`${lead}${item.v}`);
+        else {
+          const [first = "", ...rest] = item.v(lead.length);
+          lines.push(`${lead}${first.slice(lead.length)}`, ...rest);
+        }
+        if (gap !== "") lines.push(gap.slice(1, -1) || "");
+      }
+      return lines;
+    });
+
+export const simpleYaml = fc
+  .tuple(blockList(3), fc.constantFrom(0, 0, 2), fc.constantFrom("", "\n", "# head\n", "\n\n"))
+  .map(([list, indent, head]) => `${head}${list(indent).join("\n")}\n`);
+
+/** Edits that take a document out of the subset, or just to its edges. */
+export const mutatedSimpleYaml = fc
+  .tuple(
+    simpleYaml,
+    fc.array(
+      fc.tuple(
+        fc.nat(),
+        fc.nat({ max: 3 }),
+        fc.constantFrom(
+          " ",
+          "  ",
+          "\t",
+          ":",
+          ": ",
+          "-",
+          "- ",
+          "#",
+          " #",
+          "'",
+          '"',
+          "\\",
+          ",",
+          "{",
+          "}",
+          "[",
+          "]",
+          "\n",
+          "\n  ",
+          "&a ",
+          "*a",
+          "!t ",
+          "<<: ",
+          "0",
+          "null",
+          "true",
+          "~",
+          "|",
+          "---\n",
+          "",
+        ),
+      ),
+      { minLength: 1, maxLength: 3 },
+    ),
+  )
+  .map(([document, edits]) => {
+    let text = document;
+    for (const [at, remove, insert] of edits) {
+      const position = at % (text.length + 1);
+      text = text.slice(0, position) + insert + text.slice(position + remove);
+    }
+    return text;
+  });
