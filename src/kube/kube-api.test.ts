@@ -88,6 +88,41 @@ describe("createKubeApi()", () => {
       });
     });
 
+    test("keeps at most 8 requests in flight, so that a burst reuses a few connections", async () => {
+      // fetch opens a connection (a TLS handshake) for every request that finds none idle.
+      let inFlight = 0;
+      let most = 0;
+      const fetch: KubeFetch = async (url) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await Bun.sleep(5);
+        inFlight--;
+        const name = decodeURIComponent(url.split("/").at(-1) ?? "");
+        return Response.json({ kind: "ServiceAccount", metadata: { name, namespace: "ns" } });
+      };
+      const api = createApi({ fetch, qps: 1000, burst: 1000 });
+      const names = Array.from({ length: 40 }, (_, i) => `sa-${i}`);
+      const read = await Promise.all(names.map((n) => api.getServiceAccount("ns", n, noSignal)));
+      expect(read.map((serviceAccount) => serviceAccount.name)).toEqual(names);
+      expect(most).toBe(8);
+    });
+
+    test("a request waiting for a free slot still ends at its caller's signal", async () => {
+      const release = Promise.withResolvers<void>();
+      const fetch: KubeFetch = async () => {
+        await release.promise;
+        return Response.json({ kind: "ServiceAccount", metadata: { name: "sa", namespace: "ns" } });
+      };
+      const api = createApi({ fetch, qps: 1000, burst: 1000 });
+      const busy = Array.from({ length: 8 }, () => api.getServiceAccount("ns", "sa", noSignal));
+      const controller = new AbortController();
+      const waiting = api.getServiceAccount("ns", "sa", { signal: controller.signal });
+      controller.abort(new Error("the Mount's budget ran out"));
+      await expect(waiting).rejects.toThrow("the Mount's budget ran out");
+      release.resolve();
+      expect(await Promise.all(busy)).toHaveLength(8);
+    });
+
     test("sends the bearer token, Accept and the provider's user agent", async () => {
       fake.putNode("n1");
 

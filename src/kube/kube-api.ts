@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { createSemaphore } from "../async/create-semaphore.ts";
 import { createTokenBucket, systemClock, type TokenBucketClock } from "../async/token-bucket.ts";
 import type { CallOptions } from "../call-options.ts";
 import { Code, ProviderError, toErrorMessage } from "../errors.ts";
@@ -132,6 +133,13 @@ export interface KubeApiOptions {
 }
 
 /**
+ * Requests in flight at once. `fetch` opens a connection, with its TLS handshake, for each request
+ * that finds none idle: a burst of 40 new identities held 40 connections to the API server (client-go
+ * multiplexes over one HTTP/2 connection). Queued requests wait for a free one instead.
+ */
+const maxConcurrentRequests = 8;
+
+/**
  * REST adapter of {@link KubeApi}: plain `fetch` with the provider's service-account token, no
  * client library. Requests pass a client-side token bucket (`qps`/`burst`), carry a per-request
  * timeout and are retried once with a freshly read token after a 401, because kubelet rotates
@@ -142,6 +150,7 @@ export function createKubeApi(options: KubeApiOptions): KubeApi {
   const settings = toSettings(options);
   const { apiUrl, tokenFile, timeoutMs, clock, onRequest } = settings;
   const limiter = createTokenBucket({ qps: settings.qps, burst: settings.burst, clock });
+  const connections = createSemaphore(maxConcurrentRequests);
   const tokens = createTokenSource(tokenFile);
   const fetchFn = options.fetch ?? globalThis.fetch;
   const userAgent = `${runtimeName}/${options.version ?? buildVersion}`;
@@ -155,22 +164,25 @@ export function createKubeApi(options: KubeApiOptions): KubeApi {
     await limiter.take(signal);
     if (tally !== undefined) tally.kubeRequests += 1;
     const token = await tokens.read(isRetry);
+    const requestSignal = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
     const init: BunFetchRequestInit = {
       headers: {
         Accept: acceptOf(resource),
         Authorization: `Bearer ${token.reveal()}`,
         "User-Agent": userAgent,
       },
-      signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+      signal: requestSignal,
     };
     if (settings.ca !== undefined) init.tls = { ca: settings.ca };
     const startedAt = clock.now();
     let status: number | "error" = "error";
     try {
-      const response = await fetchFn(`${apiUrl}${path}`, init);
-      status = response.status;
-      // The body is read under the same timeout as the headers.
-      return { status, body: await response.text() };
+      return await connections.run(requestSignal, async () => {
+        const response = await fetchFn(`${apiUrl}${path}`, init);
+        status = response.status;
+        // The body is read under the same timeout as the headers.
+        return { status, body: await response.text() };
+      });
     } finally {
       onRequest?.({ verb: "get", resource, status, durationMs: clock.now() - startedAt });
     }
