@@ -481,8 +481,8 @@ if (runsWanted.includes("constrained")) {
         cgroup,
         samples: quick ? 8 : 20,
         cachedSamples: quick ? 50 : 200,
-        // The same warm-up as unconstrained: with 50 Mounts the JIT was still compiling during the
-        // bursts, and the one-ServiceAccount burst measured 2.0 s instead of 1.0 s at p99.
+        // The same warm-up as unconstrained, so that both runs measure the same steady state
+        // (with 50 Mounts the JIT was still compiling during the bursts).
         warmUp: quick ? 20 : 200,
       });
     } finally {
