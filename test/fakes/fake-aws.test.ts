@@ -464,7 +464,9 @@ describe("SigV4 verification", () => {
     fake.grant(roleA, { service: "secretsmanager", resource: "*" });
     fake.putSecret(region, { name: "s", secretString: "x" });
     const good = await webIdentityCredentials();
-    const tampered = { ...good, secretAccessKey: `${good.secretAccessKey.slice(0, -1)}X` };
+    // Another last character, always: the issued keys are random and may end in "X" already.
+    const last = good.secretAccessKey.endsWith("X") ? "Y" : "X";
+    const tampered = { ...good, secretAccessKey: `${good.secretAccessKey.slice(0, -1)}${last}` };
     const error = await rejection(
       secretsManager(tampered).send(new GetSecretValueCommand({ SecretId: "s" })),
     );
