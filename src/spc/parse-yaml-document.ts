@@ -57,8 +57,8 @@ class LimitPassed extends Error {
  * uniqueness in one pass afterwards: the YAML library compares each key with every earlier one of
  * its map, so a map of 40,000 keys took 16 s.
  *
- * The usual shapes of `objects` are read by `parseSimpleYaml`, into the same nodes, at a tenth of
- * the library's cost; the library reads everything else.
+ * The usual shapes of `objects` are read by `parseSimpleYaml`, into the same nodes, at a third to
+ * a half of the library's cost; the library reads everything else.
  *
  * Every problem (syntax errors, duplicate keys, a limit) is appended to `problems` at `objects`,
  * YAML errors after the first {@link spcLimits.yamlErrorsListed} only counted.

@@ -141,7 +141,7 @@ export async function startAuthorityFront(options: AuthorityFrontOptions): Promi
       return;
     }
     isRecreating = true;
-    // Unreachable now (its close() unlinks only its own temporary path, long renamed away).
+    // Unreachable now (its close() unlinks only its own temporary path, unlinked long ago).
     listener.close();
     listenOn(socketPath, onSocket).then(
       (created) => {
