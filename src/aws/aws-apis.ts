@@ -47,7 +47,6 @@ export function createAwsApis(transport: AwsTransportConfig): AwsApis {
     const { AdaptiveRetryStrategy, StandardRetryStrategy, DEFAULT_MAX_ATTEMPTS } = sdk.retry;
     const maxAttempts = transport.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     return {
-      SignatureV4: sdk.signatureV4.SignatureV4,
       createRetryStrategy: (): RetryStrategyV2 =>
         transport.retryMode === "adaptive"
           ? new AdaptiveRetryStrategy(maxAttempts)

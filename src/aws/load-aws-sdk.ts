@@ -2,11 +2,10 @@ import type * as SecretsManagerRules from "@aws-sdk/client-secrets-manager/dist-
 import type * as SsmRules from "@aws-sdk/client-ssm/dist-es/endpoint/endpointResolver.js";
 import type * as StsRules from "@aws-sdk/client-sts/dist-es/endpoint/endpointResolver.js";
 import type * as SmithyRetry from "@smithy/core/retry";
-import type * as SmithySigV4 from "@smithy/signature-v4";
 
 /**
  * The AWS SDK v3 pieces the lean clients (`client/`) are made of: the three service clients'
- * endpoint rules, the SigV4 signer and the retry strategies.
+ * endpoint rules and the retry strategies (signing is `client/sign-v4.ts`).
  */
 export interface AwsSdk {
   /** Each service client's own endpoint rules (what its `config.endpointProvider` is). */
@@ -15,7 +14,6 @@ export interface AwsSdk {
     ssm: typeof SsmRules.defaultEndpointResolver;
     sts: typeof StsRules.defaultEndpointResolver;
   };
-  signatureV4: typeof SmithySigV4;
   retry: typeof SmithyRetry;
 }
 
@@ -38,15 +36,13 @@ export function loadAwsSdk(): Promise<AwsSdk> {
     import("@aws-sdk/client-secrets-manager/dist-es/endpoint/endpointResolver.js"),
     import("@aws-sdk/client-ssm/dist-es/endpoint/endpointResolver.js"),
     import("@aws-sdk/client-sts/dist-es/endpoint/endpointResolver.js"),
-    import("@smithy/signature-v4"),
     import("@smithy/core/retry"),
-  ]).then(([secretsManager, ssm, sts, signatureV4, retry]) => ({
+  ]).then(([secretsManager, ssm, sts, retry]) => ({
     endpointRules: {
       secretsManager: secretsManager.defaultEndpointResolver,
       ssm: ssm.defaultEndpointResolver,
       sts: sts.defaultEndpointResolver,
     },
-    signatureV4,
     retry,
   }));
   return loading;

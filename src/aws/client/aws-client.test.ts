@@ -1,6 +1,5 @@
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { StandardRetryStrategy } from "@smithy/core/retry";
-import { SignatureV4 } from "@smithy/signature-v4";
 import { Code } from "../../errors.ts";
 import { toLogValue } from "../../log.ts";
 import { Redacted } from "../../redacted.ts";
@@ -46,7 +45,6 @@ const json =
 
 const options = (settings: { maxAttempts?: number; path?: string } = {}) => ({
   parts: {
-    SignatureV4,
     createRetryStrategy: () => new StandardRetryStrategy(settings.maxAttempts ?? 3),
   },
   signingName: "secretsmanager",
@@ -228,7 +226,6 @@ describe("createAwsClient() with the JSON protocol", () => {
     const stalled = createAwsClient({
       ...options(),
       parts: {
-        SignatureV4,
         // A strategy that never grants the retry: only the abort can end the call.
         createRetryStrategy: () => ({
           acquireInitialRetryToken: async () => ({

@@ -1,15 +1,13 @@
-import type { SignatureV4 } from "@smithy/signature-v4";
 import type { RetryErrorType, RetryStrategyV2, RetryToken } from "@smithy/types";
 import { raceAbort } from "../../async/race-abort.ts";
 import type { CallOptions } from "../../call-options.ts";
 import type { Redacted } from "../../redacted.ts";
 import type { AwsCredentials } from "../aws-credentials.ts";
 import { type AwsAnswerOrigin, type AwsError, toAwsError } from "../aws-errors.ts";
-import { Sha256 } from "./sha256.ts";
+import { createSigV4Signer } from "./sign-v4.ts";
 
 /** The SDK pieces a client is made of, loaded with the SDK (`load-aws-sdk.ts`). */
 export interface AwsClientParts {
-  SignatureV4: typeof SignatureV4;
   /** A fresh retry strategy of the configured mode (the SDK's own standard or adaptive one). */
   createRetryStrategy: () => RetryStrategyV2;
 }
@@ -66,7 +64,7 @@ export interface AwsClient {
 }
 
 /**
- * A lean AWS client: the SDK's own SigV4 signer and retry strategy around `fetch`, with the
+ * A lean AWS client: SigV4 signing (`sign-v4.ts`) and the SDK's retry strategy around `fetch`, with the
  * endpoint the SDK's rules resolve, and none of an SDK client's middleware stack, which costs
  * about 0.3 ms of CPU per call, twice what signing, sending and parsing a call cost (README,
  * Performance). The credentials are fixed at creation, so a client can only ever sign for the
@@ -75,21 +73,6 @@ export interface AwsClient {
  */
 export function createAwsClient(options: AwsClientOptions): AwsClient {
   const { parts, endpoint, region } = options;
-  const identity = options.credentials?.reveal();
-  const signer =
-    identity === undefined
-      ? undefined
-      : new parts.SignatureV4({
-          service: options.signingName,
-          region,
-          credentials: {
-            accessKeyId: identity.accessKeyId,
-            secretAccessKey: identity.secretAccessKey,
-            ...(identity.sessionToken ? { sessionToken: identity.sessionToken } : {}),
-          },
-          sha256: Sha256,
-          applyChecksum: false,
-        });
   const retry = parts.createRetryStrategy();
   // How far AWS's clock is ahead of this node's, learnt from an answer refusing the signature's
   // time (as the SDK corrects its clients' `systemClockOffset`).
@@ -97,30 +80,22 @@ export function createAwsClient(options: AwsClientOptions): AwsClient {
   // Both AWS protocols post to the endpoint's path with a trailing slash, as the SDK does.
   const path = endpoint.pathname.endsWith("/") ? endpoint.pathname : `${endpoint.pathname}/`;
   const url = `${endpoint.protocol}//${endpoint.host}${path}`;
-  const port = endpoint.port === "" ? undefined : Number(endpoint.port);
+  const identity = options.credentials?.reveal();
+  const sign =
+    identity === undefined
+      ? undefined
+      : createSigV4Signer({ service: options.signingName, region, identity, path });
 
-  const headersOf = async (request: AwsRequest<unknown>): Promise<Record<string, string>> => {
+  const headersOf = (request: AwsRequest<unknown>): Record<string, string> => {
     const headers = {
       host: endpoint.host,
       "user-agent": options.userAgent,
       "x-amz-user-agent": options.userAgent,
       ...request.headers,
     };
-    if (signer === undefined) return headers;
-    const signed = await signer.sign(
-      {
-        method: "POST",
-        protocol: endpoint.protocol,
-        hostname: endpoint.hostname,
-        ...(port === undefined ? {} : { port }),
-        path,
-        query: {},
-        headers,
-        body: request.body,
-      },
-      { signingDate: new Date(Date.now() + clockOffsetMs) },
-    );
-    return signed.headers;
+    return sign === undefined
+      ? headers
+      : sign(headers, request.body, new Date(Date.now() + clockOffsetMs));
   };
 
   const attempt = async <T>(
@@ -131,7 +106,7 @@ export function createAwsClient(options: AwsClientOptions): AwsClient {
     try {
       const response = await fetch(url, {
         method: "POST",
-        headers: await headersOf(request),
+        headers: headersOf(request),
         body: request.body,
         signal,
       });

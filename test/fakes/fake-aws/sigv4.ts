@@ -62,7 +62,7 @@ function toBytes(data: SourceData): Uint8Array {
 }
 
 /** SHA-256 (or HMAC-SHA256 with a secret) over node:crypto, in the shape the signer expects. */
-class NodeSha256 {
+export class NodeSha256 {
   readonly #secret: Uint8Array | undefined;
   #hash: Hash | Hmac;
 
