@@ -1,6 +1,7 @@
 import type { Metrics } from "../metrics.ts";
 import type { AwsApis, RegionalApis } from "./aws-apis.ts";
 import { AwsError } from "./aws-errors.ts";
+import { createCopyOnce } from "./copy-once.ts";
 
 /** Options of {@link instrumentAwsApis}. */
 export interface InstrumentAwsApisOptions {
@@ -27,21 +28,27 @@ export function instrumentAwsApis(
   options: InstrumentAwsApisOptions = {},
 ): AwsApis {
   const now = options.now ?? (() => performance.now());
+  const copyOf = createCopyOnce();
   const wrap = <T extends object>(port: T, service: string, region: string): T =>
     instrumentPort(port, { service, region, metrics, now });
   return {
     ...apis,
-    sts: (...args: Parameters<AwsApis["sts"]>) => wrap(apis.sts(...args), "sts", args[0]),
+    sts: (...args: Parameters<AwsApis["sts"]>) => {
+      const sts = apis.sts(...args);
+      return copyOf(sts, () => wrap(sts, "sts", args[0]));
+    },
     forRegion: (...args: Parameters<AwsApis["forRegion"]>) => {
       const regional: RegionalApis = apis.forRegion(...args);
-      const wrapped: Record<string, unknown> = {};
-      for (const [key, port] of Object.entries(regional)) {
-        wrapped[key] =
-          port !== null && typeof port === "object"
-            ? wrap(port, serviceNames[key] ?? key, args[0])
-            : port;
-      }
-      return wrapped as unknown as RegionalApis;
+      return copyOf(regional, () => {
+        const wrapped: Record<string, unknown> = {};
+        for (const [key, port] of Object.entries(regional)) {
+          wrapped[key] =
+            port !== null && typeof port === "object"
+              ? wrap(port, serviceNames[key] ?? key, args[0])
+              : port;
+        }
+        return wrapped as unknown as RegionalApis;
+      });
     },
   };
 }

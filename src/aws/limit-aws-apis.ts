@@ -2,6 +2,7 @@ import { createSemaphore, type Semaphore } from "../async/create-semaphore.ts";
 import type { Redacted } from "../redacted.ts";
 import type { AwsApis } from "./aws-apis.ts";
 import type { AwsCredentials } from "./aws-credentials.ts";
+import { createCopyOnce } from "./copy-once.ts";
 
 /**
  * `--max-concurrent-aws-calls`: every AWS request of the process (retries included) takes a slot
@@ -13,6 +14,7 @@ export function limitAwsApis(aws: AwsApis, limit: number): AwsApis {
   const processWide = createSemaphore(limit);
   const regionLimit = Math.max(1, Math.ceil((limit * 3) / 4));
   const perRegion = new Map<string, Semaphore>();
+  const copyOf = createCopyOnce();
   const limited =
     <A extends unknown[], R>(region: string, call: (...args: A) => Promise<R>) =>
     (...args: A): Promise<R> => {
@@ -27,20 +29,21 @@ export function limitAwsApis(aws: AwsApis, limit: number): AwsApis {
   return {
     sts(region: string, credentials?: Redacted<AwsCredentials>) {
       const sts = aws.sts(region, credentials);
-      return {
+      return copyOf(sts, () => ({
         assumeRoleWithWebIdentity: limited(region, sts.assumeRoleWithWebIdentity),
         assumeRole: limited(region, sts.assumeRole),
-      };
+      }));
     },
     forRegion(region, credentials) {
-      const { secretsManager, ssm } = aws.forRegion(region, credentials);
-      return {
+      const regional = aws.forRegion(region, credentials);
+      const { secretsManager, ssm } = regional;
+      return copyOf(regional, () => ({
         secretsManager: {
           getSecretValue: limited(region, secretsManager.getSecretValue),
           batchGetSecretValue: limited(region, secretsManager.batchGetSecretValue),
         },
         ssm: { getParameters: limited(region, ssm.getParameters) },
-      };
+      }));
     },
   };
 }
