@@ -116,6 +116,27 @@ describe("createValueCache()", () => {
     await cache.get("k", options, async () => value("v"));
     expect(lookups).toEqual([false, true]);
   });
+
+  test("peek() gives a fresh value at once and counts it a hit; a miss or an expired one is not counted", async () => {
+    let now = 0;
+    const lookups: boolean[] = [];
+    const cache = createValueCache({
+      ttlMs: 1000,
+      maxBytes: 1 << 20,
+      now: () => now,
+      onLookup: (hit) => lookups.push(hit),
+    });
+    const tally = createMountTally();
+    expect(cache.peek("k", { ...options, tally })).toBeUndefined();
+    await cache.get("k", options, async () => value("v"));
+    const peeked = cache.peek("k", { ...options, tally });
+    expect(peeked === undefined ? undefined : text(peeked)).toBe("v");
+    expect(cache.peek("other", { ...options, tally })).toBeUndefined();
+    now = 1000;
+    expect(cache.peek("k", { ...options, tally })).toBeUndefined();
+    expect(lookups).toEqual([false, true]);
+    expect([tally.cacheHits, tally.cacheMisses]).toEqual([1, 0]);
+  });
 });
 
 describe("noValueCache", () => {
@@ -137,6 +158,7 @@ describe("noValueCache", () => {
     expect(loads).toBe(2);
     expect(text(await noValueCache.get("k", options, load))).toBe("load-3");
     expect(tally.cacheMisses).toBe(2);
+    expect(noValueCache.peek("k", { ...options, tally })).toBeUndefined();
     expect(noValueCache.bytes).toBe(0);
   });
 });

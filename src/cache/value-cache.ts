@@ -33,6 +33,12 @@ export interface ValueCache {
     options: CallOptions,
     load: (signal: AbortSignal) => Promise<CachedValue>,
   ): Promise<CachedValue>;
+  /**
+   * The cached value of `key` at once, counted as a hit; undefined (and not counted, since the
+   * `get` that follows counts it) when there is none. Lets a Mount served from the cache skip the
+   * promises and stage tracking a fetch needs.
+   */
+  peek(key: string, options: CallOptions): CachedValue | undefined;
   /** Drops `key` (AccessDenied / NotFound for it). */
   delete(key: string): void;
   /** Bytes held now. */
@@ -80,6 +86,13 @@ export function createValueCache(options: ValueCacheOptions): ValueCache {
         return value;
       });
     },
+    peek(key, { tally }) {
+      const cached = entries.get(key);
+      if (cached === undefined) return undefined;
+      options.onLookup?.(true);
+      countLookup(tally, true);
+      return cached;
+    },
     delete: (key) => entries.delete(key),
     get bytes() {
       return entries.totalSize;
@@ -97,6 +110,7 @@ export const noValueCache: ValueCache = {
     countLookup(tally, false);
     return load(signal);
   },
+  peek: () => undefined,
   delete() {},
   bytes: 0,
 };

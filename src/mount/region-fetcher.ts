@@ -65,6 +65,8 @@ export function createRegionFetcher(options: RegionFetcherOptions): RegionFetche
         ? `${wanted.objectVersion ?? ""}|${wanted.objectVersionLabel ?? ""}`
         : selector,
     });
+    const cached = options.valueCache.peek(key, mount);
+    if (cached !== undefined) return { ok: true, value: cached, region };
     const label = `objects[${descriptor.index}] "${wanted.objectName}" in "${region}"`;
     const batchOptions = () => ({ signal: options.newBatchSignal(), tally: mount.tally });
     const load = async (sharedSignal: AbortSignal) => {
