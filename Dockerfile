@@ -50,5 +50,9 @@ LABEL org.opencontainers.image.title="secrets-store-csi-driver-provider-aws" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.licenses="Apache-2.0"
 COPY --from=build /out/secrets-store-csi-driver-provider-aws /bin/secrets-store-csi-driver-provider-aws
+# JavaScriptCore without its FTL tier: the provider's work comes in short bursts, and FTL's
+# compilations cost more CPU than its faster code gives back (README, Performance). Bun exits on a
+# JSC option it does not know, so the tests start the binary with every ENV here.
+ENV BUN_JSC_useFTLJIT=0
 USER 65532:65532
 ENTRYPOINT ["/bin/secrets-store-csi-driver-provider-aws"]

@@ -10,7 +10,7 @@
 // BENCH_CPU_QUOTA_US changes the constrained run's CPU quota (-1: memory limit only).
 // biome-ignore-all lint/suspicious/noConsole: a benchmark prints its figures
 import { statSync, writeFileSync } from "node:fs";
-import { readDaemonSetMemoryLimit } from "../test/helpers/daemonset-env.ts";
+import { daemonSetEnv, readDaemonSetMemoryLimit } from "../test/helpers/daemonset-env.ts";
 import { buildMountRequest } from "../test/helpers/driver-client.ts";
 import { binaryPath, startTestBed, type TestBed, type Workload } from "../test/helpers/test-bed.ts";
 import { type BenchCgroup, createBenchCgroup } from "./create-bench-cgroup.ts";
@@ -446,12 +446,13 @@ const results: {
 
 if (runsWanted.includes("unconstrained")) {
   console.log(
-    `unconstrained run (BUN_JSC_forceRAMSize ${daemonSetLimit / MiB} MiB, as the DaemonSet sets it)…`,
+    `unconstrained run (the image's environment, BUN_JSC_forceRAMSize ${daemonSetLimit / MiB} MiB as the DaemonSet sets it)…`,
   );
   results.unconstrained = await runScenarios({
     name: "unconstrained",
-    // As the DaemonSet runs it: the JavaScript heap is told the container's memory limit.
-    env: { BUN_JSC_forceRAMSize: String(daemonSetLimit) },
+    // As the image and the DaemonSet run it: the image's JSC options, and the JavaScript heap is
+    // told the container's memory limit.
+    env: daemonSetEnv(daemonSetLimit),
     cgroup: undefined,
     samples: quick ? 12 : 40,
     cachedSamples: quick ? 200 : 1000,
@@ -477,7 +478,7 @@ if (runsWanted.includes("constrained")) {
     try {
       results.constrained = await runScenarios({
         name: "constrained",
-        env: { BUN_JSC_forceRAMSize: String(envelope.memoryBytes) },
+        env: daemonSetEnv(envelope.memoryBytes),
         cgroup,
         samples: quick ? 8 : 20,
         cachedSamples: quick ? 50 : 200,

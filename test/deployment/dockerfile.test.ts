@@ -7,6 +7,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ensureBinary } from "../helpers/built-binary.ts";
+import { daemonSetEnv, readImageEnv } from "../helpers/daemonset-env.ts";
 import { elfMachine } from "./elf.ts";
 import { packageVersion, readRepoFile, repoRoot } from "./k8s.ts";
 
@@ -96,6 +98,25 @@ describe("Dockerfile", () => {
       keyword: "ENTRYPOINT",
       args: '["/bin/secrets-store-csi-driver-provider-aws"]',
     });
+  });
+
+  test("sets only JavaScriptCore options the pinned Bun knows, as the tests run the binary", () => {
+    const env = readImageEnv();
+    const declared = finalStage.filter((i) => i.keyword === "ENV").map((i) => i.args);
+    expect(declared).toEqual(Object.entries(env).map(([name, value]) => `${name}=${value}`));
+    expect(env).toEqual({ BUN_JSC_useFTLJIT: "0" });
+    expect(daemonSetEnv()).toMatchObject(env);
+    const run = (extra: Record<string, string>) =>
+      Bun.spawnSync([ensureBinary(), "--version"], {
+        env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", ...extra },
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+    expect(run(env).exitCode).toBe(0);
+    // What a Bun that no longer knew the option would do: refuse to start.
+    const unknown = run({ ...env, BUN_JSC_notAnOptionOfThisBun: "0" });
+    expect(unknown.exitCode).not.toBe(0);
+    expect(unknown.stderr.toString()).toContain("invalid JSC environment variable");
   });
 });
 

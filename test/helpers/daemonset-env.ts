@@ -16,11 +16,21 @@ export function readDaemonSetMemoryLimit(): number {
   return Number(limit) * 1024 * 1024;
 }
 
+/** The `ENV NAME=value` lines of the Dockerfile's final stage: what the image runs with. */
+export function readImageEnv(): Record<string, string> {
+  const text = readFileSync(join(import.meta.dir, "../../Dockerfile"), "utf8");
+  const finalStage = text.slice(text.lastIndexOf("\nFROM "));
+  const env: Record<string, string> = {};
+  for (const [, name = "", value = ""] of finalStage.matchAll(/^ENV (\w+)=(\S+)$/gm))
+    env[name] = value;
+  return env;
+}
+
 /**
- * The environment the DaemonSet gives the provider besides flags: the JavaScript heap is told the
- * container's memory limit (`BUN_JSC_forceRAMSize` from `limits.memory`), so load tests, the soak
- * and the benchmark run the binary as deployed.
+ * The environment the provider runs with besides flags: the image's (`readImageEnv`), and from the
+ * DaemonSet the container's memory limit for the JavaScript heap (`BUN_JSC_forceRAMSize` from
+ * `limits.memory`), so load tests, the soak and the benchmark run the binary as deployed.
  */
-export function daemonSetEnv(): Record<string, string> {
-  return { BUN_JSC_forceRAMSize: String(readDaemonSetMemoryLimit()) };
+export function daemonSetEnv(memoryLimit = readDaemonSetMemoryLimit()): Record<string, string> {
+  return { ...readImageEnv(), BUN_JSC_forceRAMSize: String(memoryLimit) };
 }
