@@ -1,4 +1,4 @@
-import type { webcrypto } from "node:crypto";
+import { createPublicKey, type KeyObject, type webcrypto } from "node:crypto";
 import type { CallOptions, MountTally } from "../call-options.ts";
 import type { IssuerKeySet, KubeApi } from "../kube/kube-api.ts";
 import type { JwtAlgorithm, KeyLookup, VerificationKey } from "./verify-jwt.ts";
@@ -148,24 +148,8 @@ async function importKey(
   try {
     const key =
       algorithm === "RS256"
-        ? await importPublicKey(
-            jwk,
-            ["n", "e"],
-            { kty: "RSA" },
-            {
-              name: "RSASSA-PKCS1-v1_5",
-              hash: "SHA-256",
-            },
-          )
-        : await importPublicKey(
-            jwk,
-            ["x", "y"],
-            { kty: "EC", crv: "P-256" },
-            {
-              name: "ECDSA",
-              namedCurve: "P-256",
-            },
-          );
+        ? importPublicKey(jwk, ["n", "e"], { kty: "RSA" })
+        : importPublicKey(jwk, ["x", "y"], { kty: "EC", crv: "P-256" });
     return key === undefined ? undefined : [kid, { algorithm, key }];
   } catch {
     return undefined;
@@ -178,20 +162,24 @@ function toAlgorithm(kty: unknown, crv: unknown): JwtAlgorithm | undefined {
   return undefined;
 }
 
-/** Imports only the public members named in `fields`, so a stray private member is never used. */
-async function importPublicKey(
+/**
+ * Imports only the public members named in `fields`, so a stray private member is never used, as
+ * a node:crypto key: its synchronous `verify` costs a third of WebCrypto's, which hands each check
+ * to a worker thread and back (README, Performance).
+ * @throws Error when the members do not make a key of `base`'s type
+ */
+function importPublicKey(
   jwk: Readonly<Record<string, unknown>>,
   fields: readonly string[],
   base: webcrypto.JsonWebKey,
-  algorithm: webcrypto.RsaHashedImportParams | webcrypto.EcKeyImportParams,
-): Promise<CryptoKey | undefined> {
+): KeyObject | undefined {
   const members: Record<string, string> = {};
   for (const field of fields) {
     const value = jwk[field];
     if (typeof value !== "string" || value === "") return undefined;
     members[field] = value;
   }
-  return crypto.subtle.importKey("jwk", { ...base, ...members }, algorithm, false, ["verify"]);
+  return createPublicKey({ key: { ...base, ...members }, format: "jwk" });
 }
 
 /** Resolves when `work` settles or after `ms`, whichever is first; rejects when `signal` aborts. */

@@ -1,4 +1,4 @@
-import type { webcrypto } from "node:crypto";
+import { type KeyObject, verify } from "node:crypto";
 import type { CallOptions } from "../call-options.ts";
 
 /**
@@ -11,7 +11,7 @@ export type JwtAlgorithm = "RS256" | "ES256";
 /** One of the issuer's public keys, imported for the algorithm it verifies. */
 export interface VerificationKey {
   algorithm: JwtAlgorithm;
-  key: CryptoKey;
+  key: KeyObject;
 }
 
 /** Why a token was not proven; stable words for logs and tests. */
@@ -67,11 +67,6 @@ const maxKeyIdLength = 256;
 const base64UrlPattern = /^[A-Za-z0-9_-]+$/;
 const es256SignatureBytes = 64;
 
-const verifyParameters: Record<JwtAlgorithm, webcrypto.Algorithm | webcrypto.EcdsaParams> = {
-  RS256: { name: "RSASSA-PKCS1-v1_5" },
-  ES256: { name: "ECDSA", hash: "SHA-256" },
-};
-
 /**
  * Verifies a compact JWS (RFC 7515) signed by the service account issuer: its shape within
  * {@link maxTokenLength}, `alg` (RS256 or ES256 only), the signature against the issuer's key
@@ -94,12 +89,13 @@ export async function verifyJwt(
   if (lookup.key.algorithm !== header.alg) return { ok: false, reason: "BadSignature" };
   let isValid = false;
   try {
-    isValid = await crypto.subtle.verify(
-      verifyParameters[header.alg],
-      lookup.key.key,
-      parsed.signature,
-      parsed.signingInput,
-    );
+    // RS256 is RSASSA-PKCS1-v1_5 (node's default for RSA keys); a JWS carries an ES256 signature
+    // as r ‖ s (IEEE P1363), not DER.
+    const key =
+      header.alg === "ES256"
+        ? { key: lookup.key.key, dsaEncoding: "ieee-p1363" as const }
+        : lookup.key.key;
+    isValid = verify("sha256", parsed.signingInput, key, parsed.signature);
   } catch {
     isValid = false;
   }
