@@ -60,6 +60,23 @@ describe("readRequest()", () => {
     expectInvalid(() => readRequest(request({ attributes: "{" })), "attributes is not valid JSON");
   });
 
+  test("takes attributes the server already parsed as they are, and checks them the same", () => {
+    // The text is not looked at again: it could not have been parsed.
+    const parsed = readRequest({
+      ...request({ attributes: "{" }),
+      parsedAttributes: podAttributes,
+    });
+    expect(parsed.pod.name).toBe("web-0");
+    expectInvalid(
+      () => readRequest({ ...request(), parsedAttributes: [] }),
+      "attributes must be a JSON object",
+    );
+    expectInvalid(
+      () => readRequest({ ...request(), parsedAttributes: { secretProviderClass: 1 } }),
+      'not for "secretProviderClass"',
+    );
+  });
+
   test("rejects attributes that are not an object", () => {
     expectInvalid(
       () => readRequest(request({ attributes: "[]" })),

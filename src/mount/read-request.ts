@@ -31,6 +31,8 @@ export interface MountParams {
  */
 export interface MountRequestFields {
   attributes: string;
+  /** `attributes` as the server already parsed it (for its log labels): not parsed again. */
+  parsedAttributes?: unknown;
   targetPath: string;
   permission: string;
 }
@@ -42,7 +44,7 @@ export interface MountRequestFields {
  * @throws ProviderError INVALID_ARGUMENT naming the field that is wrong
  */
 export function readRequest(request: MountRequestFields): MountParams {
-  const attributes = readAttributes(request.attributes);
+  const attributes = readAttributes(request.attributes, request.parsedAttributes);
   const problems: string[] = [];
   const required = (key: string): string => {
     const value = attributes[key];
@@ -76,10 +78,10 @@ export function readRequest(request: MountRequestFields): MountParams {
   };
 }
 
-function readAttributes(text: string): Record<string, string> {
-  let parsed: unknown;
+function readAttributes(text: string, alreadyParsed: unknown): Record<string, string> {
+  let parsed = alreadyParsed;
   try {
-    parsed = JSON.parse(text);
+    parsed ??= JSON.parse(text);
   } catch {
     // The parser's message quotes the offending text, which may be part of a token: leave it out.
     throw new ProviderError(

@@ -3,7 +3,7 @@ import { readMountLabels } from "./read-mount-labels.ts";
 
 describe("readMountLabels()", () => {
   test("reads pod, namespace and SecretProviderClass, and nothing else", () => {
-    const labels = readMountLabels(
+    const { labels, parsed } = readMountLabels(
       JSON.stringify({
         "csi.storage.k8s.io/pod.name": "web-1",
         "csi.storage.k8s.io/pod.namespace": "shop",
@@ -13,6 +13,7 @@ describe("readMountLabels()", () => {
       }),
     );
     expect(labels).toEqual({ pod: "web-1", namespace: "shop", secretProviderClass: "spc" });
+    expect(parsed).toMatchObject({ secretProviderClass: "spc", objects: "- objectName: a\n" });
   });
 
   test.each([
@@ -20,6 +21,6 @@ describe("readMountLabels()", () => {
     ["not an object", "[1]"],
     ["values that are not strings", JSON.stringify({ "csi.storage.k8s.io/pod.name": 3 })],
   ])("leaves fields undefined for %s", (_, json) => {
-    expect(readMountLabels(json).pod).toBeUndefined();
+    expect(readMountLabels(json).labels.pod).toBeUndefined();
   });
 });

@@ -7,12 +7,19 @@ export interface MountLabels {
   secretProviderClass: string | undefined;
 }
 
+/** What {@link readMountLabels} read: the labels, and the attributes JSON it parsed for them. */
+export interface ReadLabels {
+  labels: MountLabels;
+  /** The parsed attributes (undefined when not JSON), handed on so the pipeline parses them once. */
+  parsed: unknown;
+}
+
 /**
  * Reads pod, namespace and SecretProviderClass from the request's attributes,
  * leniently: the pipeline validates the request later, so a malformed one only yields
  * undefined fields here. Never throws and never reads the token attribute.
  */
-export function readMountLabels(attributesJson: string): MountLabels {
+export function readMountLabels(attributesJson: string): ReadLabels {
   const labels: MountLabels = {
     pod: undefined,
     namespace: undefined,
@@ -22,9 +29,9 @@ export function readMountLabels(attributesJson: string): MountLabels {
   try {
     attributes = JSON.parse(attributesJson);
   } catch {
-    return labels;
+    return { labels, parsed: undefined };
   }
-  if (attributes === null || typeof attributes !== "object") return labels;
+  if (attributes === null || typeof attributes !== "object") return { labels, parsed: attributes };
   const read = (key: string) => {
     const value = Object.hasOwn(attributes, key)
       ? (attributes as Record<string, unknown>)[key]
@@ -34,5 +41,5 @@ export function readMountLabels(attributesJson: string): MountLabels {
   labels.pod = read(attributeKeys.podName);
   labels.namespace = read(attributeKeys.podNamespace);
   labels.secretProviderClass = read(attributeKeys.secretProviderClass);
-  return labels;
+  return { labels, parsed: attributes };
 }
