@@ -447,6 +447,14 @@ describe("parseObjects()", () => {
       );
     });
 
+    test("finds a key given twice in a map nested in a list in a map", () => {
+      expectRejected(
+        "- objectName: a\n  objectType: secretsmanager\n  jmesPath:\n    - {path: x, objectAlias: y, path: z}",
+        "objects",
+        "is not valid YAML: Map keys must be unique",
+      );
+    });
+
     test("rejects an entry that is not a map", () => {
       expectRejected(
         "- objectName: a\n  objectType: secretsmanager\n- b",
