@@ -79,7 +79,7 @@ export function createIssuerKeys(
           kube.getIssuerDiscovery({ signal, tally }),
           kube.getIssuerKeySet({ signal, tally }),
         ]);
-        const keys = await importKeys(keySet);
+        const keys = importKeys(keySet);
         held = { issuer: discovery.issuer, keys, readAt: now() };
         options.onRead?.(keys.size);
       } catch (error) {
@@ -128,8 +128,8 @@ export function createIssuerKeys(
  * Imports every key usable for RS256 or ES256 with a `kid`; others (encryption keys, other
  * curves, malformed entries) are skipped, so one odd key does not hide the rest.
  */
-async function importKeys(keySet: IssuerKeySet): Promise<Map<string, VerificationKey>> {
-  const imported = await Promise.all(keySet.keys.map((jwk) => importKey(jwk)));
+function importKeys(keySet: IssuerKeySet): Map<string, VerificationKey> {
+  const imported = keySet.keys.map((jwk) => importKey(jwk));
   const keys = new Map<string, VerificationKey>();
   for (const entry of imported) {
     if (entry !== undefined && !keys.has(entry[0])) keys.set(entry[0], entry[1]);
@@ -137,9 +137,7 @@ async function importKeys(keySet: IssuerKeySet): Promise<Map<string, Verificatio
   return keys;
 }
 
-async function importKey(
-  jwk: Readonly<Record<string, unknown>>,
-): Promise<[string, VerificationKey] | undefined> {
+function importKey(jwk: Readonly<Record<string, unknown>>): [string, VerificationKey] | undefined {
   const { kid, kty, alg, use } = jwk;
   if (typeof kid !== "string" || kid === "") return undefined;
   if (use !== undefined && use !== "sig") return undefined;

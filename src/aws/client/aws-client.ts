@@ -64,9 +64,9 @@ export interface AwsClient {
 }
 
 /**
- * A lean AWS client: SigV4 signing (`sign-v4.ts`) and the SDK's retry strategy around `fetch`, with the
- * endpoint the SDK's rules resolve, and none of an SDK client's middleware stack, which costs
- * about 0.3 ms of CPU per call, twice what signing, sending and parsing a call cost (README,
+ * A lean AWS client: SigV4 signing (`sign-v4.ts`) and the SDK's retry strategy around `fetch`,
+ * with the endpoint the SDK's rules resolve, and none of an SDK client's middleware stack, which
+ * costs about 0.3 ms of CPU per call, twice what signing, sending and parsing a call cost (README,
  * Performance). The credentials are fixed at creation, so a client can only ever sign for the
  * identity it was made for. The protocols (`json-protocol.ts`, `query-protocol.ts`) make the
  * requests and read the answers.

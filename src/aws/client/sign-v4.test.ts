@@ -41,8 +41,7 @@ async function sdkSignature(c: Case): Promise<Record<string, string>> {
   return signed.headers;
 }
 
-const ownSignature = (c: Case) =>
-  createSigV4Signer(c)(c.headers, c.body, c.at) satisfies Record<string, string>;
+const ownSignature = (c: Case) => createSigV4Signer(c)(c.headers, c.body, c.at);
 
 const word = fc.stringMatching(/^[a-z0-9-]{1,12}$/);
 const headerName = fc.oneof(

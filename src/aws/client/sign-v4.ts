@@ -1,6 +1,6 @@
 import { createHash, createHmac } from "node:crypto";
 
-/** The identity a signer signs as (a copy: the signer never sees the Redacted wrapper). */
+/** The identity a signer signs as, revealed by the one client that owns the signer. */
 export interface SigningIdentity {
   accessKeyId: string;
   secretAccessKey: string;
