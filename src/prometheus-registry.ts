@@ -104,10 +104,14 @@ export function createPrometheusRegistry(): PrometheusRegistry {
       out.push(`${name}${toLabelText(labels)} ${formatValue(one.state.value)}\n`);
     };
 
+  /** The series of a counter or gauge: one number each. */
+  const valueSeriesOf = (options: MetricOptions<string>, type: "counter" | "gauge") =>
+    seriesOf(options, () => ({ value: 0 }), type, renderValue(options.name));
+
   return {
     contentType: "text/plain; version=0.0.4; charset=utf-8",
     counter(options) {
-      const { get } = seriesOf(options, () => ({ value: 0 }), "counter", renderValue(options.name));
+      const { get } = valueSeriesOf(options, "counter");
       return {
         inc(labels, by = 1) {
           get(labels).value += by;
@@ -115,12 +119,7 @@ export function createPrometheusRegistry(): PrometheusRegistry {
       };
     },
     gauge(options) {
-      const { family, get } = seriesOf(
-        options,
-        () => ({ value: 0 }),
-        "gauge",
-        renderValue(options.name),
-      );
+      const { family, get } = valueSeriesOf(options, "gauge");
       const gauge: Gauge<string> = {
         set(labels, value) {
           get(labels).value = value;

@@ -138,7 +138,6 @@ class SimpleParser {
       const [item, next] = this.parseItem(line, column, depth);
       seq.items.push(item);
       line = this.nextSignificant(next);
-      if (line !== undefined && this.indentOf(line) < indent) break;
     }
     return [seq, line ?? this.lines.length];
   }
@@ -235,9 +234,8 @@ class SimpleParser {
     const text = this.lineAt(i);
     const c = text[column];
     if (c === "'" || c === '"') {
-      const [scalar, close] = this.parseQuoted(i, column);
-      if (close !== end) outside();
-      return scalar;
+      // findKeyEnd found its closing quote right before `end`.
+      return this.parseQuoted(i, column)[0];
     }
     return this.toPlain(text.slice(column, end), this.startOf(i) + column);
   }

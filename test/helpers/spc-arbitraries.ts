@@ -195,7 +195,10 @@ const flowList = fc
   .array(fc.oneof(flowScalar, flowMap), { minLength: 1, maxLength: 3 })
   .map((items) => `[${items.join(", ")}]`);
 
-/** A block map at `indent`, its first key written after `lead` (which stands in its column). */
+/**
+ * A block map whose keys stand in column `indent`; a list item overwrites the start of its first
+ * line with the item's `- ` lead.
+ */
 const blockMap = (depth: number): fc.Arbitrary<(indent: number) => string[]> =>
   fc
     .array(
@@ -257,7 +260,7 @@ const blockList = (depth: number): fc.Arbitrary<(indent: number) => string[]> =>
           const [first = "", ...rest] = item.v(lead.length);
           lines.push(`${lead}${first.slice(lead.length)}`, ...rest);
         }
-        if (gap !== "") lines.push(gap.slice(1, -1) || "");
+        if (gap !== "") lines.push(gap.slice(1, -1));
       }
       return lines;
     });
